@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages relkafka builds with, only those that are missing.
+# Called by examples/demo.sh and tests/run.sh; safe to run again.
+set -euo pipefail
+
+packages=(g++ cmake make pkg-config librdkafka-dev libfmt-dev catch2 nlohmann-json3-dev libsqlite3-dev)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "relkafka: installing missing packages: ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "relkafka: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo_cmd=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,95 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <future>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "relkafka/config.hpp"
+#include "relkafka/delivery.hpp"
+#include "relkafka/error.hpp"
+#include "relkafka/message.hpp"
+
+struct rd_kafka_s;
+
+namespace relkafka {
+
+/// A producer that never loses a message silently.
+///
+/// Every message sent is reported exactly once, through its callback or its
+/// future: acknowledged by the broker, or failed with an Error and handed
+/// back whole. That includes messages still queued when the producer is
+/// closed or destroyed, and messages caught by a fatal error.
+///
+/// Thread safety: send(), send_sync(), flush() and in_flight() may be called
+/// from any number of threads at once. close() and poll() may be called from
+/// any thread, but not concurrently with themselves. Callbacks run on the
+/// producer's own thread (CallbackMode::BackgroundThread, the default) or
+/// inside poll() (CallbackMode::ExplicitPoll); during close() they may also
+/// run on the closing thread.
+///
+/// A Producer can be moved, not copied. A moved-from Producer is closed.
+class Producer {
+public:
+    /// Validates the configuration and connects. Throws ConfigError naming
+    /// the offending setting(s) when it is invalid, contradictory or unsafe.
+    explicit Producer(ProducerConfig config);
+
+    /// Closes with the configured close_timeout: flushes, then reports every
+    /// undelivered message to its callback as failed. Never throws.
+    ~Producer();
+
+    Producer(Producer&&) noexcept;
+    Producer& operator=(Producer&&) noexcept;
+    Producer(const Producer&) = delete;
+    Producer& operator=(const Producer&) = delete;
+
+    /// Sends and waits for the outcome (at most the delivery timeout).
+    Delivery send_sync(Message message);
+
+    /// Sends; the future becomes ready with the outcome.
+    std::future<Delivery> send(Message message);
+
+    /// Sends; `on_delivery` is called exactly once with the outcome. If the
+    /// message cannot even be queued (too large, queue full, fatal error) the
+    /// callback runs before send() returns, on the calling thread.
+    void send(Message message, DeliveryCallback on_delivery);
+
+    /// Waits until every message sent so far has its outcome. Returns an
+    /// Error with ErrorCode::TimedOut if some are still outstanding.
+    Error flush(std::chrono::milliseconds timeout);
+
+    /// Flushes for up to `timeout`, then gives up what is still undelivered.
+    /// Every message that failed during close is reported to its callback or
+    /// future and also returned here (a copy), so a shutdown path can store
+    /// or re-send them in one place. Further sends throw UsageError.
+    /// Returns nothing when already closed.
+    std::vector<Delivery> close(std::chrono::milliseconds timeout);
+
+    /// Serves delivery callbacks for up to `timeout`; returns how many ran.
+    /// Required with CallbackMode::ExplicitPoll, harmless otherwise.
+    int poll(std::chrono::milliseconds timeout);
+
+    /// Messages sent whose outcome has not been reported yet.
+    std::size_t in_flight() const noexcept;
+
+    /// The fatal error that made this producer unusable, if any. Once set,
+    /// every outstanding and later message fails with an Error whose fatal()
+    /// is true; create a new Producer to continue.
+    std::optional<Error> fatal_error() const;
+
+    bool closed() const noexcept;
+
+    /// The underlying librdkafka handle, for what the facade does not cover.
+    /// Owned by the Producer; do not destroy it or poll it.
+    rd_kafka_s* native_handle() const noexcept;
+
+    class Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace relkafka

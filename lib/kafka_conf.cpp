@@ -1,0 +1,74 @@
+#include "detail/kafka_conf.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "relkafka/error.hpp"
+
+namespace relkafka::detail {
+
+namespace {
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+void reject_owned_overrides(const std::map<std::string, std::string>& overrides,
+                            const std::vector<OwnedProperty>& owned) {
+    for (const auto& [key, value] : overrides) {
+        for (const auto& property : owned) {
+            if (key == property.key || (property.alias != nullptr && key == property.alias)) {
+                throw ConfigError(fmt::format(
+                    "overrides[\"{}\"] = \"{}\" sets a property that {} controls; set {} instead "
+                    "and remove it from overrides",
+                    key, printable_value(key, value), property.owner, property.owner));
+            }
+        }
+    }
+}
+
+bool is_secret_property(std::string_view key) noexcept {
+    static constexpr std::array<std::string_view, 4> secret_suffixes = {
+        ".password", ".secret", "sasl.oauthbearer.config", "ssl.key.pem"};
+    return std::any_of(secret_suffixes.begin(), secret_suffixes.end(),
+                       [&](std::string_view suffix) { return ends_with(key, suffix); });
+}
+
+std::string printable_value(std::string_view key, std::string_view value) {
+    return is_secret_property(key) ? std::string("[redacted]") : std::string(value);
+}
+
+ConfHandle make_conf(const Properties& properties) {
+    ConfHandle conf(rd_kafka_conf_new());
+    char errstr[512];
+    for (const auto& [key, value] : properties) {
+        errstr[0] = '\0';
+        switch (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), errstr, sizeof errstr)) {
+            case RD_KAFKA_CONF_OK:
+                break;
+            case RD_KAFKA_CONF_UNKNOWN:
+                throw ConfigError(fmt::format(
+                    "unknown librdkafka property \"{}\": {}; check its spelling against "
+                    "librdkafka's CONFIGURATION.md",
+                    key, errstr));
+            case RD_KAFKA_CONF_INVALID: {
+                std::string reason = errstr;
+                if (is_secret_property(key) && !value.empty()) {
+                    for (auto at = reason.find(value); at != std::string::npos; at = reason.find(value)) {
+                        reason.replace(at, value.size(), "[redacted]");
+                    }
+                }
+                throw ConfigError(fmt::format("invalid value \"{}\" for librdkafka property \"{}\": {}",
+                                              printable_value(key, value), key, reason));
+            }
+        }
+    }
+    return conf;
+}
+
+}  // namespace relkafka::detail

@@ -1,0 +1,565 @@
+#include "relkafka/producer.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <exception>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <variant>
+
+#include <fmt/format.h>
+
+#include "detail/errors.hpp"
+#include "detail/handles.hpp"
+#include "detail/kafka_conf.hpp"
+#include "detail/producer_properties.hpp"
+
+namespace relkafka {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// What librdkafka needs to carry per message: the message (its payload is
+// passed to librdkafka without a copy) and where the outcome goes.
+struct PendingSend {
+    Message message;
+    std::variant<DeliveryCallback, std::promise<Delivery>> reply;
+};
+
+Persistence to_persistence(rd_kafka_msg_status_t status) {
+    switch (status) {
+        case RD_KAFKA_MSG_STATUS_PERSISTED: return Persistence::Persisted;
+        case RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED: return Persistence::PossiblyPersisted;
+        case RD_KAFKA_MSG_STATUS_NOT_PERSISTED: return Persistence::NotPersisted;
+    }
+    return Persistence::PossiblyPersisted;
+}
+
+std::size_t wire_size(const Message& m) {
+    std::size_t size = (m.key ? m.key->size() : 0) + (m.value ? m.value->size() : 0);
+    for (const auto& h : m.headers) {
+        size += h.name.size() + h.value.size();
+    }
+    return size;
+}
+
+// Counts a send() in progress, so that close() can wait for it to finish
+// queueing before it purges.
+class ActiveSend {
+public:
+    explicit ActiveSend(std::atomic<int>& count) noexcept : count_(count) { count_.fetch_add(1); }
+    ~ActiveSend() { count_.fetch_sub(1); }
+    ActiveSend(const ActiveSend&) = delete;
+    ActiveSend& operator=(const ActiveSend&) = delete;
+
+private:
+    std::atomic<int>& count_;
+};
+
+}  // namespace
+
+class Producer::Impl {
+public:
+    explicit Impl(ProducerConfig config);
+    ~Impl() = default;
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+
+    void send(std::unique_ptr<PendingSend> pending);
+    std::future<Delivery> send_future(Message message);
+    Delivery send_sync(Message message);
+    Error flush(milliseconds timeout);
+    std::vector<Delivery> close(milliseconds timeout);
+    int poll(milliseconds timeout);
+
+    std::size_t in_flight() const noexcept { return queued_.load() - completed_.load(); }
+    std::optional<Error> fatal_error() const;
+    bool closed() const noexcept { return state_.load() != State::Open; }
+    rd_kafka_t* handle() const noexcept { return rk_.get(); }
+    const ProducerConfig& config() const noexcept { return config_; }
+
+private:
+    enum class State { Open, Closing, Closed };
+
+    static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
+    static void on_client_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+
+    rd_kafka_resp_err_t produce(PendingSend& pending);
+    void wait_for_room(std::size_t completed_before, Clock::time_point deadline);
+    Error send_error(rd_kafka_resp_err_t err, const PendingSend& pending, bool blocked) const;
+    Error delivery_error(rd_kafka_resp_err_t err) const;
+    Error fatal_error_or(rd_kafka_resp_err_t err, const std::string& what) const;
+    void finish(PendingSend& pending, Delivery&& delivery);
+    void poll_loop();
+
+    ProducerConfig config_;
+    detail::KafkaHandle rk_;
+    std::size_t max_message_bytes_ = 0;
+
+    std::atomic<State> state_{State::Open};
+    std::atomic<int> active_sends_{0};
+    std::atomic<std::size_t> queued_{0};
+    std::atomic<std::size_t> completed_{0};
+
+    // Senders blocked on a full queue wait here for a completion.
+    std::mutex room_mutex_;
+    std::condition_variable room_;
+    std::atomic<int> room_waiters_{0};
+
+    // Failures reported while closing, copied for close()'s return value.
+    std::atomic<bool> collecting_{false};
+    std::mutex handed_back_mutex_;
+    std::vector<Delivery> handed_back_;
+
+    std::atomic<bool> stop_polling_{false};
+    std::thread poller_;
+};
+
+Producer::Impl::Impl(ProducerConfig config) : config_(std::move(config)) {
+    detail::ConfHandle conf = detail::make_conf(detail::producer_properties(config_));
+
+    char buf[64];
+    std::size_t size = sizeof buf;
+    if (rd_kafka_conf_get(conf.get(), "message.max.bytes", buf, &size) == RD_KAFKA_CONF_OK) {
+        max_message_bytes_ = std::stoul(buf);
+    }
+
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), &Impl::on_delivery);
+    if (config_.on_error) {
+        rd_kafka_conf_set_error_cb(conf.get(), &Impl::on_client_error);
+    }
+
+    char errstr[512] = "";
+    rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof errstr));
+    if (!rk_) {
+        throw ConfigError(fmt::format("librdkafka refused the producer configuration: {}", errstr));
+    }
+    conf.release();  // rd_kafka_new took ownership
+
+    if (config_.callbacks == CallbackMode::BackgroundThread) {
+        poller_ = std::thread([this] { poll_loop(); });
+    }
+}
+
+void Producer::Impl::poll_loop() {
+    while (!stop_polling_.load()) {
+        rd_kafka_poll(rk_.get(), 100);
+    }
+}
+
+rd_kafka_resp_err_t Producer::Impl::produce(PendingSend& pending) {
+    const Message& m = pending.message;
+    detail::HeadersHandle headers;
+    if (!m.headers.empty()) {
+        headers.reset(rd_kafka_headers_new(m.headers.size()));
+        for (const auto& h : m.headers) {
+            rd_kafka_header_add(headers.get(), h.name.data(), static_cast<ssize_t>(h.name.size()),
+                                h.value.data(), static_cast<ssize_t>(h.value.size()));
+        }
+    }
+    const void* key = m.key ? m.key->data() : nullptr;
+    const std::size_t key_size = m.key ? m.key->size() : 0;
+    void* value = m.value ? const_cast<char*>(m.value->data()) : nullptr;
+    const std::size_t value_size = m.value ? m.value->size() : 0;
+    const std::int64_t timestamp = m.timestamp ? m.timestamp->time_since_epoch().count() : 0;
+    const std::int32_t partition = m.partition.value_or(RD_KAFKA_PARTITION_UA);
+    // Flags 0: librdkafka neither copies nor frees the payload; the
+    // PendingSend owns it until the delivery report.
+    const rd_kafka_resp_err_t err = rd_kafka_producev(
+        rk_.get(), RD_KAFKA_V_TOPIC(m.topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+        RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_KEY(key, key_size), RD_KAFKA_V_VALUE(value, value_size),
+        RD_KAFKA_V_TIMESTAMP(timestamp), RD_KAFKA_V_HEADERS(headers.get()),
+        RD_KAFKA_V_OPAQUE(&pending), RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        (void)headers.release();  // librdkafka owns them now
+    }
+    return err;
+}
+
+void Producer::Impl::send(std::unique_ptr<PendingSend> pending) {
+    ActiveSend active(active_sends_);
+    if (state_.load() != State::Open) {
+        throw UsageError("send() on a closed Producer: create a new Producer to send more messages");
+    }
+
+    Clock::time_point deadline{};
+    bool blocked = false;
+    for (;;) {
+        const std::size_t completed_before = completed_.load();
+        // Counted before it is queued so that a delivery report can never
+        // make in_flight() negative.
+        queued_.fetch_add(1);
+        const rd_kafka_resp_err_t err = produce(*pending);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            (void)pending.release();  // on_delivery takes it back
+            return;
+        }
+        queued_.fetch_sub(1);
+
+        const bool may_wait = err == RD_KAFKA_RESP_ERR__QUEUE_FULL &&
+                              config_.backpressure.on_full == QueueFullAction::Block &&
+                              state_.load() == State::Open;
+        if (may_wait && !blocked) {
+            blocked = true;
+            deadline = Clock::now() + config_.backpressure.max_block;
+        }
+        if (!may_wait || Clock::now() >= deadline) {
+            Delivery failed;
+            failed.error = send_error(err, *pending, blocked);
+            finish(*pending, std::move(failed));
+            return;
+        }
+        wait_for_room(completed_before, deadline);
+    }
+}
+
+void Producer::Impl::wait_for_room(std::size_t completed_before, Clock::time_point deadline) {
+    if (config_.callbacks == CallbackMode::ExplicitPoll) {
+        // Nobody else serves delivery reports: serve them here.
+        const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+        rd_kafka_poll(rk_.get(), static_cast<int>(std::clamp<milliseconds::rep>(left.count(), 0, 10)));
+        return;
+    }
+    room_waiters_.fetch_add(1);
+    {
+        std::unique_lock<std::mutex> lock(room_mutex_);
+        room_.wait_until(lock, deadline, [&] {
+            return completed_.load() != completed_before || state_.load() != State::Open;
+        });
+    }
+    room_waiters_.fetch_sub(1);
+}
+
+std::future<Delivery> Producer::Impl::send_future(Message message) {
+    auto pending = std::make_unique<PendingSend>();
+    pending->message = std::move(message);
+    std::future<Delivery> outcome = pending->reply.emplace<std::promise<Delivery>>().get_future();
+    send(std::move(pending));
+    return outcome;
+}
+
+Delivery Producer::Impl::send_sync(Message message) {
+    if (poller_.joinable() && std::this_thread::get_id() == poller_.get_id()) {
+        throw UsageError(
+            "send_sync() called from a delivery callback would wait for itself: use send() "
+            "with a callback there");
+    }
+    std::future<Delivery> outcome = send_future(std::move(message));
+    if (config_.callbacks == CallbackMode::ExplicitPoll) {
+        while (outcome.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+            rd_kafka_poll(rk_.get(), 50);
+        }
+    }
+    return outcome.get();
+}
+
+void Producer::Impl::finish(PendingSend& pending, Delivery&& delivery) {
+    delivery.message = std::move(pending.message);
+    if (delivery.error && collecting_.load()) {
+        std::lock_guard<std::mutex> lock(handed_back_mutex_);
+        handed_back_.push_back(delivery);
+    }
+    try {
+        if (auto* callback = std::get_if<DeliveryCallback>(&pending.reply)) {
+            if (*callback) {
+                (*callback)(std::move(delivery));
+            }
+        } else {
+            std::get<std::promise<Delivery>>(pending.reply).set_value(std::move(delivery));
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "relkafka: a delivery callback threw (%s); callbacks must not throw\n",
+                     e.what());
+        std::terminate();
+    } catch (...) {
+        std::fprintf(stderr, "relkafka: a delivery callback threw; callbacks must not throw\n");
+        std::terminate();
+    }
+}
+
+void Producer::Impl::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    std::unique_ptr<PendingSend> pending(static_cast<PendingSend*>(m->_private));
+
+    Delivery delivery;
+    delivery.partition = m->partition;
+    delivery.offset = m->offset;
+    rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+    const std::int64_t timestamp = rd_kafka_message_timestamp(m, &type);
+    if (type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) {
+        delivery.timestamp = Timestamp(milliseconds(timestamp));
+    }
+    delivery.persistence = to_persistence(rd_kafka_message_status(m));
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        delivery.error = self->delivery_error(m->err);
+    }
+    self->finish(*pending, std::move(delivery));
+
+    self->completed_.fetch_add(1);
+    if (self->room_waiters_.load() > 0) {
+        std::lock_guard<std::mutex> lock(self->room_mutex_);
+        self->room_.notify_all();
+    }
+}
+
+void Producer::Impl::on_client_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    const auto code = static_cast<rd_kafka_resp_err_t>(err);
+    Error error = code == RD_KAFKA_RESP_ERR__FATAL
+                      ? self->fatal_error_or(code, "producer")
+                      : Error(detail::to_code(code), reason, detail::is_retriable(detail::to_code(code)));
+    try {
+        self->config_.on_error(error);
+    } catch (...) {
+        std::fprintf(stderr, "relkafka: ProducerConfig::on_error threw; callbacks must not throw\n");
+        std::terminate();
+    }
+}
+
+std::optional<Error> Producer::Impl::fatal_error() const {
+    if (!rk_) {
+        return std::nullopt;
+    }
+    char reason[512];
+    const rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(rk_.get(), reason, sizeof reason);
+    if (fatal == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return std::nullopt;
+    }
+    return Error(detail::to_code(fatal),
+                 fmt::format("the producer hit a fatal error and cannot send any more: {}; "
+                             "create a new Producer",
+                             reason),
+                 false, true);
+}
+
+// The fatal error if there is one (it is the real cause of `err`), or else
+// `err` as a plain error about `what`.
+Error Producer::Impl::fatal_error_or(rd_kafka_resp_err_t err, const std::string& what) const {
+    if (auto fatal = fatal_error()) {
+        return std::move(*fatal);
+    }
+    return detail::make_error(err, what);
+}
+
+Error Producer::Impl::delivery_error(rd_kafka_resp_err_t err) const {
+    if (auto fatal = fatal_error()) {
+        return Error(fatal->code(),
+                     fmt::format("not delivered: {} (this message: {})", fatal->message(),
+                                 rd_kafka_err2str(err)),
+                     false, true);
+    }
+    const ErrorCode code = detail::to_code(err);
+    switch (code) {
+        case ErrorCode::MsgTimedOut:
+            return Error(code,
+                         fmt::format("not acknowledged within ProducerConfig::retry.delivery_timeout "
+                                     "= {} ms (brokers down or unreachable?); the message may be "
+                                     "sent again",
+                                     config_.retry.delivery_timeout.count()),
+                         true);
+        case ErrorCode::PurgeQueue:
+            return Error(code, "given up unsent when the producer was closed", true);
+        case ErrorCode::PurgeInflight:
+            return Error(code,
+                         "given up while awaiting the broker's acknowledgement when the producer "
+                         "was closed; it may have been written",
+                         true);
+        default:
+            return detail::make_error(err, "delivery failed");
+    }
+}
+
+Error Producer::Impl::send_error(rd_kafka_resp_err_t err, const PendingSend& pending,
+                                 bool blocked) const {
+    const Message& m = pending.message;
+    const ErrorCode code = detail::to_code(err);
+    switch (code) {
+        case ErrorCode::MsgSizeTooLarge:
+            return Error(code, fmt::format("message of {} bytes (key + value + headers) to topic "
+                                           "\"{}\" exceeds message.max.bytes = {}: split the "
+                                           "payload, or raise overrides[\"message.max.bytes\"] "
+                                           "together with the topic's max.message.bytes",
+                                           wire_size(m), m.topic, max_message_bytes_));
+        case ErrorCode::QueueFull:
+            if (state_.load() != State::Open) {
+                return Error(code, "the producer was closed while this send waited for queue room",
+                             true);
+            }
+            if (blocked) {
+                return Error(code,
+                             fmt::format("the local queue stayed full for "
+                                         "ProducerConfig::backpressure.max_block = {} ms: brokers "
+                                         "are slower than the sender, or down",
+                                         config_.backpressure.max_block.count()),
+                             true);
+            }
+            return Error(code,
+                         fmt::format("the local queue is full (ProducerConfig::backpressure "
+                                     "max_messages = {}, max_kbytes = {}) and on_full = "
+                                     "FailFast: retry later, or use QueueFullAction::Block",
+                                     config_.backpressure.max_messages,
+                                     config_.backpressure.max_kbytes),
+                         true);
+        case ErrorCode::UnknownPartition:
+            return Error(code, fmt::format("partition {} of topic \"{}\" does not exist",
+                                           m.partition.value_or(-1), m.topic));
+        case ErrorCode::UnknownTopic:
+            return Error(code, fmt::format("topic \"{}\" does not exist", m.topic));
+        case ErrorCode::Fatal:
+            return fatal_error_or(err, "send failed");
+        default:
+            return detail::make_error(err, fmt::format("send to topic \"{}\" failed", m.topic));
+    }
+}
+
+Error Producer::Impl::flush(milliseconds timeout) {
+    if (rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count())) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return Error(ErrorCode::TimedOut,
+                     fmt::format("flush: {} messages still without an outcome after {} ms",
+                                 in_flight(), timeout.count()),
+                     true);
+    }
+    return {};
+}
+
+int Producer::Impl::poll(milliseconds timeout) {
+    return rd_kafka_poll(rk_.get(), static_cast<int>(timeout.count()));
+}
+
+std::vector<Delivery> Producer::Impl::close(milliseconds timeout) {
+    State expected = State::Open;
+    if (!state_.compare_exchange_strong(expected, State::Closing)) {
+        return {};
+    }
+    if (poller_.joinable() && std::this_thread::get_id() == poller_.get_id()) {
+        state_.store(State::Open);
+        throw UsageError("close() called from a delivery callback would wait for itself: close "
+                         "the Producer from another thread");
+    }
+    collecting_.store(true);
+    {
+        // Wake senders blocked on a full queue: they fail their message.
+        std::lock_guard<std::mutex> lock(room_mutex_);
+        room_.notify_all();
+    }
+    while (active_sends_.load() != 0) {
+        std::this_thread::yield();
+    }
+
+    rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count()));
+    if (in_flight() != 0) {
+        rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    }
+    stop_polling_.store(true);
+    if (poller_.joinable()) {
+        rd_kafka_yield(rk_.get());
+        poller_.join();
+    }
+    // Purged messages are reported at once; the bound only guards against a
+    // librdkafka that never reports them.
+    const auto drain_deadline = Clock::now() + std::chrono::seconds(10);
+    while (in_flight() != 0 && Clock::now() < drain_deadline) {
+        rd_kafka_poll(rk_.get(), 10);
+    }
+    if (in_flight() != 0 && config_.on_error) {
+        config_.on_error(Error(ErrorCode::Fail,
+                               fmt::format("close: librdkafka reported no outcome for {} messages "
+                                           "after purging them",
+                                           in_flight())));
+    }
+    rk_.reset();
+    state_.store(State::Closed);
+    collecting_.store(false);
+    std::lock_guard<std::mutex> lock(handed_back_mutex_);
+    return std::move(handed_back_);
+}
+
+// ---- Producer: checks the handle, then forwards to Impl ----
+
+namespace {
+
+template <class ImplPtr>
+auto& open_impl(const ImplPtr& impl, const char* call) {
+    if (!impl) {
+        throw UsageError(fmt::format("{} on a moved-from Producer", call));
+    }
+    return *impl;
+}
+
+}  // namespace
+
+Producer::Producer(ProducerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+Producer::~Producer() {
+    if (impl_) {
+        try {
+            impl_->close(impl_->config().close_timeout);
+        } catch (...) {
+            // close() throws only when called from a callback; the destructor
+            // must not, and the handle is released by Impl's destructor.
+        }
+    }
+}
+
+Producer::Producer(Producer&&) noexcept = default;
+
+Producer& Producer::operator=(Producer&& other) noexcept {
+    if (this != &other) {
+        Producer old(std::move(*this));
+        impl_ = std::move(other.impl_);
+    }
+    return *this;
+}
+
+Delivery Producer::send_sync(Message message) {
+    return open_impl(impl_, "send_sync()").send_sync(std::move(message));
+}
+
+std::future<Delivery> Producer::send(Message message) {
+    return open_impl(impl_, "send()").send_future(std::move(message));
+}
+
+void Producer::send(Message message, DeliveryCallback on_delivery) {
+    auto& impl = open_impl(impl_, "send()");
+    impl.send(std::unique_ptr<PendingSend>(
+        new PendingSend{std::move(message), std::move(on_delivery)}));
+}
+
+Error Producer::flush(std::chrono::milliseconds timeout) {
+    auto& impl = open_impl(impl_, "flush()");
+    if (impl.closed()) {
+        throw UsageError("flush() on a closed Producer");
+    }
+    return impl.flush(timeout);
+}
+
+std::vector<Delivery> Producer::close(std::chrono::milliseconds timeout) {
+    return impl_ ? impl_->close(timeout) : std::vector<Delivery>{};
+}
+
+int Producer::poll(std::chrono::milliseconds timeout) {
+    auto& impl = open_impl(impl_, "poll()");
+    if (impl.closed()) {
+        throw UsageError("poll() on a closed Producer");
+    }
+    return impl.poll(timeout);
+}
+
+std::size_t Producer::in_flight() const noexcept { return impl_ ? impl_->in_flight() : 0; }
+
+std::optional<Error> Producer::fatal_error() const {
+    return open_impl(impl_, "fatal_error()").fatal_error();
+}
+
+bool Producer::closed() const noexcept { return !impl_ || impl_->closed(); }
+
+rd_kafka_s* Producer::native_handle() const noexcept { return impl_ ? impl_->handle() : nullptr; }
+
+}  // namespace relkafka

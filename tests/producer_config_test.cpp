@@ -1,0 +1,153 @@
+#include <catch2/catch.hpp>
+
+#include "relkafka/producer.hpp"
+
+using namespace std::chrono_literals;
+using Catch::Contains;
+using relkafka::Acks;
+using relkafka::ConfigError;
+using relkafka::Idempotence;
+using relkafka::Producer;
+using relkafka::ProducerConfig;
+
+namespace {
+
+// Valid and never connected to: validation happens before any connection.
+ProducerConfig valid_config() {
+    ProducerConfig config;
+    config.bootstrap_servers = "127.0.0.1:1";
+    config.overrides["log_level"] = "0";
+    return config;
+}
+
+}  // namespace
+
+TEST_CASE("the default producer config is the safe one") {
+    const ProducerConfig config;
+    CHECK(config.acks == Acks::All);
+    CHECK(config.idempotence == Idempotence::Enabled);
+    CHECK(config.retry.retries > 0);
+    CHECK(config.retry.max_in_flight <= 5);
+    CHECK(config.backpressure.on_full == relkafka::QueueFullAction::Block);
+    CHECK_NOTHROW(Producer(valid_config()));
+}
+
+TEST_CASE("a producer needs bootstrap servers") {
+    auto config = valid_config();
+    config.bootstrap_servers.clear();
+    CHECK_THROWS_AS(Producer(config), ConfigError);
+    CHECK_THROWS_WITH(Producer(config), Contains("bootstrap_servers is empty"));
+}
+
+TEST_CASE("idempotence requires acks=all") {
+    auto config = valid_config();
+    SECTION("leader only") { config.acks = Acks::Leader; }
+    SECTION("none") { config.acks = Acks::None; }
+    CHECK_THROWS_WITH(Producer(config), Contains("ProducerConfig::idempotence") &&
+                                            Contains("ProducerConfig::acks") &&
+                                            Contains("set acks to Acks::All"));
+}
+
+TEST_CASE("idempotence allows at most 5 requests in flight") {
+    auto config = valid_config();
+    config.retry.max_in_flight = 6;
+    CHECK_THROWS_WITH(Producer(config), Contains("ProducerConfig::idempotence") &&
+                                            Contains("max_in_flight = 6") &&
+                                            Contains("5 or less"));
+    config.retry.max_in_flight = 5;
+    CHECK_NOTHROW(Producer(config));
+}
+
+TEST_CASE("idempotence needs retries") {
+    auto config = valid_config();
+    config.retry.retries = 0;
+    CHECK_THROWS_WITH(Producer(config), Contains("ProducerConfig::idempotence") &&
+                                            Contains("ProducerConfig::retry.retries = 0"));
+}
+
+TEST_CASE("retries without idempotence must not reorder") {
+    auto config = valid_config();
+    config.idempotence = Idempotence::Disabled;
+    config.retry.retries = 3;
+    config.retry.max_in_flight = 5;
+    CHECK_THROWS_WITH(Producer(config), Contains("Idempotence = Disabled") ||
+                                            Contains("idempotence = Disabled"));
+    CHECK_THROWS_WITH(Producer(config), Contains("max_in_flight to 1"));
+
+    SECTION("one request in flight keeps order") {
+        config.retry.max_in_flight = 1;
+        CHECK_NOTHROW(Producer(config));
+    }
+    SECTION("no retries cannot reorder") {
+        config.retry.retries = 0;
+        CHECK_NOTHROW(Producer(config));
+    }
+}
+
+TEST_CASE("out-of-range policy values are rejected") {
+    auto config = valid_config();
+    std::string expected;
+    SECTION("negative retries") {
+        config.retry.retries = -1;
+        expected = "retry.retries = -1";
+    }
+    SECTION("zero backoff") {
+        config.retry.backoff = 0ms;
+        expected = "retry.backoff = 0 ms";
+    }
+    SECTION("zero delivery timeout") {
+        config.retry.delivery_timeout = 0ms;
+        expected = "retry.delivery_timeout = 0 ms";
+    }
+    SECTION("zero requests in flight") {
+        config.retry.max_in_flight = 0;
+        expected = "retry.max_in_flight = 0";
+    }
+    SECTION("empty queue") {
+        config.backpressure.max_messages = 0;
+        expected = "backpressure.max_messages = 0";
+    }
+    SECTION("negative block time") {
+        config.backpressure.max_block = -1ms;
+        expected = "backpressure.max_block = -1 ms";
+    }
+    CHECK_THROWS_WITH(Producer(config), Contains(expected));
+}
+
+TEST_CASE("an unknown librdkafka property is an error, not a warning") {
+    auto config = valid_config();
+    config.overrides["linger.msec"] = "5";
+    CHECK_THROWS_AS(Producer(config), ConfigError);
+    CHECK_THROWS_WITH(Producer(config), Contains("unknown librdkafka property \"linger.msec\"") &&
+                                            Contains("No such configuration property"));
+}
+
+TEST_CASE("a bad librdkafka value names the property and librdkafka's reason") {
+    auto config = valid_config();
+    config.overrides["linger.ms"] = "soon";
+    CHECK_THROWS_WITH(Producer(config), Contains("invalid value \"soon\"") && Contains("linger.ms") &&
+                                            Contains("Invalid value"));
+}
+
+TEST_CASE("overrides may not set a property a policy owns") {
+    auto config = valid_config();
+    std::string key, owner;
+    SECTION("acks") { key = "acks", owner = "ProducerConfig::acks"; }
+    SECTION("acks by its alias") { key = "request.required.acks", owner = "ProducerConfig::acks"; }
+    SECTION("idempotence") { key = "enable.idempotence", owner = "ProducerConfig::idempotence"; }
+    SECTION("delivery timeout by its alias") {
+        key = "message.timeout.ms", owner = "ProducerConfig::retry.delivery_timeout";
+    }
+    SECTION("in-flight requests") {
+        key = "max.in.flight.requests.per.connection", owner = "ProducerConfig::retry.max_in_flight";
+    }
+    config.overrides[key] = "1";
+    CHECK_THROWS_WITH(Producer(config), Contains("overrides[\"" + key + "\"]") && Contains(owner));
+}
+
+TEST_CASE("librdkafka's own refusals are passed through") {
+    auto config = valid_config();
+    config.retry.delivery_timeout = 100ms;
+    config.overrides["linger.ms"] = "500";  // must be below the delivery timeout
+    CHECK_THROWS_WITH(Producer(config), Contains("librdkafka refused") && Contains("linger.ms"));
+}

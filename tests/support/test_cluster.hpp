@@ -1,0 +1,57 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "relkafka/config.hpp"
+#include "relkafka/testing/mock_cluster.hpp"
+
+namespace relkafka::test {
+
+// The cluster integration tests run against: an embedded MockCluster, or the
+// real cluster named by the environment variable RELKAFKA_TEST_BROKERS.
+class TestCluster {
+public:
+    explicit TestCluster(int mock_brokers = 3);
+
+    const std::string& bootstrap_servers() const noexcept { return bootstrap_; }
+    // The mock, for fault injection; nullptr against a real cluster.
+    testing::MockCluster* mock() noexcept { return mock_.get(); }
+    bool is_real() const noexcept { return !mock_; }
+
+    // Creates a topic with a name unique to this run and returns the name.
+    std::string create_topic(std::string_view prefix, int partitions, int replication_factor);
+
+    // The library's defaults plus what the mock's timing needs (MOCK_CLUSTER.md).
+    ProducerConfig producer_config() const;
+
+private:
+    std::unique_ptr<testing::MockCluster> mock_;
+    std::string bootstrap_;
+};
+
+// Waits until `done` holds or `timeout` passes; returns the last answer.
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
+
+}  // namespace relkafka::test
+
+// Ends the current test as skipped, with its reason in the output; ctest
+// reports tests that print this marker as skipped.
+#define RELKAFKA_SKIP(reason)                                          \
+    do {                                                               \
+        std::cout << "RELKAFKA-SKIPPED: " << (reason) << std::endl;    \
+        return;                                                        \
+    } while (false)
+
+#define RELKAFKA_REQUIRE_MOCK(cluster)                                                        \
+    if ((cluster).mock() == nullptr)                                                          \
+    RELKAFKA_SKIP("this fault is injected through the embedded mock cluster; "               \
+                  "RELKAFKA_TEST_BROKERS names a real cluster")
+
+#define RELKAFKA_REQUIRE_REAL(cluster, why)                                                   \
+    if ((cluster).mock() != nullptr)                                                          \
+    RELKAFKA_SKIP(std::string("needs a real cluster (set RELKAFKA_TEST_BROKERS): ") + (why))

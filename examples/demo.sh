@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs missing packages, builds relkafka and runs the demo: a reliable
+# producer through leader changes and a broker restart on an embedded mock
+# cluster, ending with an audit line.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+"$root/cmake/install-deps.sh"
+
+build=${RELKAFKA_BUILD_DIR:-$root/build}
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j2 --target demo
+"$build/examples/demo"

@@ -1,0 +1,274 @@
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "relkafka/producer.hpp"
+#include "relkafka/testing/stream_audit.hpp"
+#include "relkafka/testing/topic_reader.hpp"
+#include "test_cluster.hpp"
+
+using namespace std::chrono_literals;
+using Catch::Contains;
+using relkafka::Delivery;
+using relkafka::ErrorCode;
+using relkafka::Message;
+using relkafka::Producer;
+using relkafka::testing::read_topic;
+using relkafka::testing::StreamAudit;
+using relkafka::test::TestCluster;
+
+namespace {
+
+Message text(const std::string& topic, std::string value, std::int32_t partition = 0) {
+    Message m;
+    m.topic = topic;
+    m.value = std::move(value);
+    m.partition = partition;
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("send_sync returns the offset the record was written at") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("sync", 1, 1);
+    Producer producer(cluster.producer_config());
+
+    for (std::int64_t expected = 0; expected < 3; ++expected) {
+        const Delivery d = producer.send_sync(text(topic, "v" + std::to_string(expected)));
+        REQUIRE(d.ok());
+        CHECK(d.partition == 0);
+        CHECK(d.offset == expected);
+        CHECK(d.timestamp.has_value());
+        CHECK(d.persistence == relkafka::Persistence::Persisted);
+        CHECK(d.message.value == "v" + std::to_string(expected));
+    }
+    const auto log = read_topic(cluster.bootstrap_servers(), topic);
+    REQUIRE(log.size() == 3);
+    for (const auto& r : log) {
+        CHECK(r.value == "v" + std::to_string(r.offset));
+    }
+}
+
+TEST_CASE("send with a future reports the delivery") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("future", 2, 1);
+    Producer producer(cluster.producer_config());
+
+    auto first = producer.send(text(topic, "a", 1));
+    auto second = producer.send(text(topic, "b", 1));
+    const Delivery a = first.get();
+    const Delivery b = second.get();
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    CHECK(a.partition == 1);
+    CHECK(b.offset == a.offset + 1);
+}
+
+TEST_CASE("send with a callback reports each message exactly once") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("callbacks", 4, 1);
+    Producer producer(cluster.producer_config());
+    StreamAudit audit(topic);
+
+    constexpr int count = 5000;
+    for (int n = 0; n < count; ++n) {
+        producer.send(audit.message(n), audit.on_delivery());
+    }
+    REQUIRE(producer.flush(30s).code() == ErrorCode::NoError);
+    CHECK(producer.in_flight() == 0);
+    CHECK(audit.reports() == count);
+
+    const auto result = audit.check(read_topic(cluster.bootstrap_servers(), topic));
+    INFO(result.line());
+    CHECK(result.clean());
+    CHECK(result.delivered == count);
+}
+
+TEST_CASE("key, value, headers, partition and timestamp arrive as sent") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("fields", 3, 1);
+    Producer producer(cluster.producer_config());
+
+    const relkafka::Timestamp when{std::chrono::milliseconds(1700000000123)};
+    Message full;
+    full.topic = topic;
+    full.key = "order-17";
+    full.value = std::string("bin\0ary", 7);
+    full.headers = {{"trace", "abc"}, {"trace", "def"}, {"empty", ""}};
+    full.partition = 2;
+    full.timestamp = when;
+    REQUIRE(producer.send_sync(full).ok());
+
+    Message tombstone;
+    tombstone.topic = topic;
+    tombstone.key = "order-17";
+    tombstone.partition = 2;
+    REQUIRE(producer.send_sync(tombstone).ok());
+
+    const auto log = read_topic(cluster.bootstrap_servers(), topic);
+    REQUIRE(log.size() == 2);
+    CHECK(log[0].partition == 2);
+    CHECK(log[0].key == full.key);
+    CHECK(log[0].value == full.value);
+    CHECK(log[0].headers == full.headers);
+    CHECK(log[0].timestamp == when);
+    CHECK(log[1].key == "order-17");
+    CHECK_FALSE(log[1].value.has_value());
+}
+
+TEST_CASE("a message larger than message.max.bytes is rejected and nothing else is affected") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("oversized", 4, 1);
+    auto config = cluster.producer_config();
+    config.overrides["message.max.bytes"] = "10000";
+    Producer producer(std::move(config));
+    StreamAudit audit(topic);
+
+    constexpr int count = 200, oversized = 100;
+    std::optional<Delivery> rejected;
+    for (int n = 0; n < count; ++n) {
+        Message m = audit.message(n);
+        if (n != oversized) {
+            producer.send(std::move(m), audit.on_delivery());
+            continue;
+        }
+        m.headers.push_back({"padding", std::string(20000, 'x')});
+        producer.send(std::move(m), [&](Delivery&& d) {
+            audit.record(d);
+            rejected = std::move(d);
+        });
+        // Rejected before it was queued: reported before send() returned.
+        REQUIRE(rejected.has_value());
+    }
+    REQUIRE(producer.flush(30s).code() == ErrorCode::NoError);
+
+    CHECK(rejected->error.code() == ErrorCode::MsgSizeTooLarge);
+    CHECK_THAT(rejected->error.message(), Contains("message.max.bytes = 10000") &&
+                                              Contains("exceeds") && Contains(topic));
+    CHECK_FALSE(rejected->error.retriable());
+    CHECK(rejected->message.headers.back().value.size() == 20000);  // handed back whole
+
+    const auto result = audit.check(read_topic(cluster.bootstrap_servers(), topic));
+    INFO(result.line());
+    CHECK(result.clean());
+    CHECK(result.failed == 1);
+    CHECK(result.delivered == count - 1);
+}
+
+TEST_CASE("a full queue with FailFast fails the message at once naming the policy") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("failfast", 1, 1);
+    auto config = cluster.producer_config();
+    config.backpressure.on_full = relkafka::QueueFullAction::FailFast;
+    config.backpressure.max_messages = 10;
+    config.overrides["linger.ms"] = "60000";  // nothing leaves the queue until flushed
+    Producer producer(std::move(config));
+    StreamAudit audit(topic);
+
+    for (int n = 0; n < 11; ++n) {
+        producer.send(audit.message(n), audit.on_delivery());
+    }
+    REQUIRE(audit.failures().size() == 1);
+    const Delivery full = audit.failures().front();
+    CHECK(full.error.code() == ErrorCode::QueueFull);
+    CHECK(full.error.retriable());
+    CHECK_THAT(full.error.message(), Contains("max_messages = 10") && Contains("FailFast"));
+    CHECK(StreamAudit::sequence_of(full.message.value) == 10);
+
+    REQUIRE(producer.flush(30s).code() == ErrorCode::NoError);
+    const auto result = audit.check(read_topic(cluster.bootstrap_servers(), topic));
+    INFO(result.line());
+    CHECK(result.clean());
+    CHECK(result.delivered == 10);
+}
+
+TEST_CASE("a full queue with Block waits for room") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("block", 2, 1);
+    auto config = cluster.producer_config();
+    config.backpressure.on_full = relkafka::QueueFullAction::Block;
+    config.backpressure.max_messages = 5;
+
+    SECTION("and sends everything once room frees") {
+        config.backpressure.max_block = 30s;
+        Producer producer(std::move(config));
+        StreamAudit audit(topic);
+        for (int n = 0; n < 300; ++n) {
+            producer.send(audit.message(n), audit.on_delivery());
+        }
+        REQUIRE(producer.flush(30s).code() == ErrorCode::NoError);
+        const auto result = audit.check(read_topic(cluster.bootstrap_servers(), topic));
+        INFO(result.line());
+        CHECK(result.clean());
+        CHECK(result.delivered == 300);
+    }
+    SECTION("and gives up after max_block") {
+        config.backpressure.max_block = 300ms;
+        config.overrides["linger.ms"] = "60000";
+        Producer producer(std::move(config));
+        StreamAudit audit(topic);
+        for (int n = 0; n < 5; ++n) {
+            producer.send(audit.message(n), audit.on_delivery());
+        }
+        const auto started = std::chrono::steady_clock::now();
+        const Delivery d = producer.send_sync(audit.message(5));
+        CHECK(std::chrono::steady_clock::now() - started >= 300ms);
+        CHECK(d.error.code() == ErrorCode::QueueFull);
+        CHECK_THAT(d.error.message(), Contains("max_block = 300 ms"));
+        CHECK(producer.close(30s).empty());  // the five queued ones are delivered
+        CHECK(audit.reports() == 5);
+        CHECK(audit.failures().empty());
+    }
+}
+
+TEST_CASE("with ExplicitPoll callbacks run only inside poll() on the polling thread") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("explicit", 1, 1);
+    auto config = cluster.producer_config();
+    config.callbacks = relkafka::CallbackMode::ExplicitPoll;
+    Producer producer(std::move(config));
+
+    std::vector<std::thread::id> callback_threads;
+    for (int n = 0; n < 10; ++n) {
+        producer.send(text(topic, std::to_string(n)),
+                      [&](Delivery&& d) {
+                          CHECK(d.ok());
+                          callback_threads.push_back(std::this_thread::get_id());
+                      });
+    }
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (callback_threads.size() < 10 && std::chrono::steady_clock::now() < deadline) {
+        producer.poll(10ms);
+    }
+    CHECK(callback_threads.size() == 10);
+    for (const auto& id : callback_threads) {
+        CHECK(id == std::this_thread::get_id());
+    }
+    SECTION("send_sync polls for itself") {
+        const Delivery d = producer.send_sync(text(topic, "sync"));
+        CHECK(d.ok());
+        CHECK(d.offset == 10);
+    }
+}
+
+TEST_CASE("a closed producer refuses sends with a clear error") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("closed", 1, 1);
+    Producer producer(cluster.producer_config());
+    REQUIRE(producer.send_sync(text(topic, "before")).ok());
+    CHECK(producer.close(10s).empty());
+    CHECK(producer.closed());
+    CHECK_THROWS_AS(producer.send(text(topic, "after")), relkafka::UsageError);
+    CHECK_THROWS_WITH(producer.send_sync(text(topic, "after")), Contains("closed Producer"));
+    CHECK_THROWS_WITH(producer.flush(1s), Contains("closed Producer"));
+    CHECK(producer.close(1s).empty());  // closing twice is harmless
+
+    SECTION("as does a moved-from one") {
+        Producer moved_from(cluster.producer_config());
+        Producer owner(std::move(moved_from));
+        CHECK(moved_from.closed());
+        CHECK_THROWS_WITH(moved_from.send(text(topic, "x")), Contains("moved-from Producer"));
+        CHECK(owner.send_sync(text(topic, "through the new owner")).ok());
+    }
+}

@@ -16,6 +16,7 @@
 #include "detail/errors.hpp"
 #include "detail/handles.hpp"
 #include "detail/kafka_conf.hpp"
+#include "detail/producer_errors.hpp"
 #include "detail/producer_properties.hpp"
 
 namespace relkafka {
@@ -28,6 +29,10 @@ using std::chrono::milliseconds;
 // What librdkafka needs to carry per message: the message (its payload is
 // passed to librdkafka without a copy) and where the outcome goes.
 struct PendingSend {
+    PendingSend(Message m, DeliveryCallback callback)
+        : message(std::move(m)), reply(std::move(callback)) {}
+    explicit PendingSend(Message m) : message(std::move(m)), reply(std::promise<Delivery>()) {}
+
     Message message;
     std::variant<DeliveryCallback, std::promise<Delivery>> reply;
 };
@@ -39,14 +44,6 @@ Persistence to_persistence(rd_kafka_msg_status_t status) {
         case RD_KAFKA_MSG_STATUS_NOT_PERSISTED: return Persistence::NotPersisted;
     }
     return Persistence::PossiblyPersisted;
-}
-
-std::size_t wire_size(const Message& m) {
-    std::size_t size = (m.key ? m.key->size() : 0) + (m.value ? m.value->size() : 0);
-    for (const auto& h : m.headers) {
-        size += h.name.size() + h.value.size();
-    }
-    return size;
 }
 
 // Counts a send() in progress, so that close() can wait for it to finish
@@ -238,9 +235,8 @@ void Producer::Impl::wait_for_room(std::size_t completed_before, Clock::time_poi
 }
 
 std::future<Delivery> Producer::Impl::send_future(Message message) {
-    auto pending = std::make_unique<PendingSend>();
-    pending->message = std::move(message);
-    std::future<Delivery> outcome = pending->reply.emplace<std::promise<Delivery>>().get_future();
+    auto pending = std::make_unique<PendingSend>(std::move(message));
+    std::future<Delivery> outcome = std::get<std::promise<Delivery>>(pending->reply).get_future();
     send(std::move(pending));
     return outcome;
 }
@@ -350,73 +346,20 @@ Error Producer::Impl::fatal_error_or(rd_kafka_resp_err_t err, const std::string&
 
 Error Producer::Impl::delivery_error(rd_kafka_resp_err_t err) const {
     if (auto fatal = fatal_error()) {
-        return Error(fatal->code(),
-                     fmt::format("not delivered: {} (this message: {})", fatal->message(),
-                                 rd_kafka_err2str(err)),
-                     false, true);
+        return detail::caused_by_fatal(*fatal, err);
     }
-    const ErrorCode code = detail::to_code(err);
-    switch (code) {
-        case ErrorCode::MsgTimedOut:
-            return Error(code,
-                         fmt::format("not acknowledged within ProducerConfig::retry.delivery_timeout "
-                                     "= {} ms (brokers down or unreachable?); the message may be "
-                                     "sent again",
-                                     config_.retry.delivery_timeout.count()),
-                         true);
-        case ErrorCode::PurgeQueue:
-            return Error(code, "given up unsent when the producer was closed", true);
-        case ErrorCode::PurgeInflight:
-            return Error(code,
-                         "given up while awaiting the broker's acknowledgement when the producer "
-                         "was closed; it may have been written",
-                         true);
-        default:
-            return detail::make_error(err, "delivery failed");
-    }
+    return detail::delivery_failure(err, config_);
 }
 
 Error Producer::Impl::send_error(rd_kafka_resp_err_t err, const PendingSend& pending,
                                  bool blocked) const {
-    const Message& m = pending.message;
-    const ErrorCode code = detail::to_code(err);
-    switch (code) {
-        case ErrorCode::MsgSizeTooLarge:
-            return Error(code, fmt::format("message of {} bytes (key + value + headers) to topic "
-                                           "\"{}\" exceeds message.max.bytes = {}: split the "
-                                           "payload, or raise overrides[\"message.max.bytes\"] "
-                                           "together with the topic's max.message.bytes",
-                                           wire_size(m), m.topic, max_message_bytes_));
-        case ErrorCode::QueueFull:
-            if (state_.load() != State::Open) {
-                return Error(code, "the producer was closed while this send waited for queue room",
-                             true);
-            }
-            if (blocked) {
-                return Error(code,
-                             fmt::format("the local queue stayed full for "
-                                         "ProducerConfig::backpressure.max_block = {} ms: brokers "
-                                         "are slower than the sender, or down",
-                                         config_.backpressure.max_block.count()),
-                             true);
-            }
-            return Error(code,
-                         fmt::format("the local queue is full (ProducerConfig::backpressure "
-                                     "max_messages = {}, max_kbytes = {}) and on_full = "
-                                     "FailFast: retry later, or use QueueFullAction::Block",
-                                     config_.backpressure.max_messages,
-                                     config_.backpressure.max_kbytes),
-                         true);
-        case ErrorCode::UnknownPartition:
-            return Error(code, fmt::format("partition {} of topic \"{}\" does not exist",
-                                           m.partition.value_or(-1), m.topic));
-        case ErrorCode::UnknownTopic:
-            return Error(code, fmt::format("topic \"{}\" does not exist", m.topic));
-        case ErrorCode::Fatal:
-            return fatal_error_or(err, "send failed");
-        default:
-            return detail::make_error(err, fmt::format("send to topic \"{}\" failed", m.topic));
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        return fatal_error_or(err, "send failed");
     }
+    const detail::QueueWait wait = state_.load() != State::Open ? detail::QueueWait::Closed
+                                   : blocked                    ? detail::QueueWait::TimedOut
+                                                                : detail::QueueWait::None;
+    return detail::send_failure(err, pending.message, config_, max_message_bytes_, wait);
 }
 
 Error Producer::Impl::flush(milliseconds timeout) {
@@ -528,8 +471,7 @@ std::future<Delivery> Producer::send(Message message) {
 
 void Producer::send(Message message, DeliveryCallback on_delivery) {
     auto& impl = open_impl(impl_, "send()");
-    impl.send(std::unique_ptr<PendingSend>(
-        new PendingSend{std::move(message), std::move(on_delivery)}));
+    impl.send(std::make_unique<PendingSend>(std::move(message), std::move(on_delivery)));
 }
 
 Error Producer::flush(std::chrono::milliseconds timeout) {

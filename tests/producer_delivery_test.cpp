@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <thread>
+#include <vector>
 
 #include "relkafka/producer.hpp"
 #include "relkafka/testing/stream_audit.hpp"
@@ -271,4 +273,54 @@ TEST_CASE("a closed producer refuses sends with a clear error") {
         CHECK_THROWS_WITH(moved_from.send(text(topic, "x")), Contains("moved-from Producer"));
         CHECK(owner.send_sync(text(topic, "through the new owner")).ok());
     }
+}
+
+TEST_CASE("close while other threads send: every accepted message is reported once") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("close-race", 4, 1);
+    Producer producer(cluster.producer_config());
+    StreamAudit audit(topic);
+
+    constexpr int senders = 4, per_sender = 20000;
+    std::atomic<int> accepted{0}, refused{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < senders; ++t) {
+        threads.emplace_back([&, t] {
+            while (!go.load()) {
+                std::this_thread::yield();
+            }
+            for (int i = 0; i < per_sender; ++i) {
+                try {
+                    producer.send(audit.message(t * per_sender + i), audit.on_delivery());
+                    ++accepted;
+                } catch (const relkafka::UsageError&) {
+                    ++refused;
+                }
+            }
+        });
+    }
+    go.store(true);
+    REQUIRE(relkafka::test::wait_until([&] { return accepted.load() > 1000; }, 30s));
+    const auto handed_back = producer.close(0ms);  // give up at once on what is queued
+    for (auto& thread : threads) {
+        thread.join();
+    }
+
+    INFO("accepted " << accepted << ", refused after close " << refused << ", handed back "
+                     << handed_back.size());
+    CHECK(accepted + refused == senders * per_sender);
+    CHECK(audit.reports() == static_cast<std::size_t>(accepted.load()));
+    CHECK(handed_back.size() == audit.failures().size());
+    // Refused sends threw to their caller: they are the only messages with
+    // no report, and none of them reached the log. (Order is not checked:
+    // the threads' streams interleave.)
+    const auto result = audit.check(read_topic(cluster.bootstrap_servers(), topic));
+    INFO(result.line());
+    CHECK(result.delivered + result.failed == static_cast<std::size_t>(accepted.load()));
+    CHECK(result.unreported == static_cast<std::size_t>(refused.load()));
+    CHECK(result.lost == static_cast<std::size_t>(refused.load()));
+    CHECK(result.reported_twice == 0);
+    CHECK(result.duplicated == 0);
+    CHECK(result.misplaced == 0);
 }

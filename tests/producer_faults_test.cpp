@@ -71,6 +71,16 @@ void check_nothing_lost(const AuditResult& result) {
     CHECK(result.clean());
 }
 
+// A topic replicated on all 3 brokers, partition p led by broker p % 3 + 1
+// (so broker 1 leads partitions 0 and 3).
+std::string spread_topic(TestCluster& cluster, const std::string& prefix) {
+    const std::string topic = cluster.create_topic(prefix, partitions, 3);
+    for (int p = 0; p < partitions; ++p) {
+        cluster.mock()->set_partition_leader(topic, p, p % 3 + 1);
+    }
+    return topic;
+}
+
 relkafka::ProducerConfig fault_config(const TestCluster& cluster) {
     auto config = cluster.producer_config();
     config.retry.delivery_timeout = 60s;
@@ -83,7 +93,7 @@ TEST_CASE("no loss, duplicate or reorder while partition leaders move") {
     TestCluster cluster(3);
     RELKAFKA_REQUIRE_MOCK(cluster);
     MockCluster& mock = *cluster.mock();
-    const auto topic = cluster.create_topic("leader-moves", partitions, 3);
+    const auto topic = spread_topic(cluster, "leader-moves");
     Producer producer(fault_config(cluster));
 
     const auto result = stream_through(cluster, producer, topic, [&](int round, const StreamAudit&) {
@@ -98,10 +108,7 @@ TEST_CASE("no loss, duplicate or reorder when the leader's broker goes down and 
     TestCluster cluster(3);
     RELKAFKA_REQUIRE_MOCK(cluster);
     MockCluster& mock = *cluster.mock();
-    const auto topic = cluster.create_topic("broker-restart", partitions, 3);
-    for (int p = 0; p < partitions; ++p) {
-        mock.set_partition_leader(topic, p, p % 3 + 1);  // broker 1 leads partitions 0 and 3
-    }
+    const auto topic = spread_topic(cluster, "broker-restart");
     Producer producer(fault_config(cluster));
 
     constexpr int per_partition = per_round / partitions;
@@ -128,10 +135,7 @@ TEST_CASE("no loss, duplicate or reorder when produce requests fail with retriab
     TestCluster cluster(3);
     RELKAFKA_REQUIRE_MOCK(cluster);
     MockCluster& mock = *cluster.mock();
-    const auto topic = cluster.create_topic("retriable-errors", partitions, 3);
-    for (int p = 0; p < partitions; ++p) {
-        mock.set_partition_leader(topic, p, p % 3 + 1);
-    }
+    const auto topic = spread_topic(cluster, "retriable-errors");
     Producer producer(fault_config(cluster));
 
     // Each round, every broker gets a random run of passes and errors.
@@ -295,4 +299,20 @@ TEST_CASE("a fatal idempotence error fails every pending and later message as fa
     std::lock_guard<std::mutex> lock(client_errors_mutex);
     CHECK(std::any_of(client_errors.begin(), client_errors.end(),
                       [](const relkafka::Error& e) { return e.fatal(); }));
+}
+
+TEST_CASE("retries of requests whose acknowledgement was lost are not duplicated") {
+    TestCluster cluster(3);
+    // The mock appends a retried batch again when its response was lost
+    // (MOCK_CLUSTER.md): only a real broker's sequence check shows this.
+    RELKAFKA_REQUIRE_REAL(cluster, "the 2.0.2 mock does not deduplicate retried idempotent batches");
+    const auto topic = cluster.create_topic("lost-acks", partitions, cluster.replication_factor());
+    auto config = fault_config(cluster);
+    // Requests time out long before brokers answer: many batches are
+    // appended, their acknowledgement lost, and retried.
+    config.overrides["request.timeout.ms"] = "5";
+    Producer producer(std::move(config));
+
+    const auto result = stream_through(cluster, producer, topic, [](int, const StreamAudit&) {});
+    check_nothing_lost(result);
 }

@@ -71,6 +71,14 @@ TestCluster::TestCluster(int mock_brokers) {
     }
 }
 
+int TestCluster::replication_factor() const {
+    if (mock_) {
+        return mock_->broker_count();
+    }
+    const char* configured = std::getenv("RELKAFKA_TEST_REPLICATION_FACTOR");
+    return configured != nullptr ? std::atoi(configured) : 1;
+}
+
 std::string TestCluster::create_topic(std::string_view prefix, int partitions,
                                       int replication_factor) {
     std::string topic = std::string(prefix) + "-" + unique_suffix();

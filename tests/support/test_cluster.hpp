@@ -23,6 +23,10 @@ public:
     testing::MockCluster* mock() noexcept { return mock_.get(); }
     bool is_real() const noexcept { return !mock_; }
 
+    // The mock's broker count, or RELKAFKA_TEST_REPLICATION_FACTOR (default 1)
+    // on a real cluster.
+    int replication_factor() const;
+
     // Creates a topic with a name unique to this run and returns the name.
     std::string create_topic(std::string_view prefix, int partitions, int replication_factor);
 

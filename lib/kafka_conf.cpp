@@ -32,6 +32,19 @@ void reject_owned_overrides(const std::map<std::string, std::string>& overrides,
     }
 }
 
+void require(bool ok, const std::string& message) {
+    if (!ok) {
+        throw ConfigError(message);
+    }
+}
+
+void require_bootstrap_servers(const std::string& servers, const char* config_type) {
+    require(servers.find_first_not_of(" ,") != std::string::npos,
+            fmt::format("{}::bootstrap_servers is empty: set it to \"host:port[,host:port...]\" of "
+                        "at least one broker",
+                        config_type));
+}
+
 bool is_secret_property(std::string_view key) noexcept {
     static constexpr std::array<std::string_view, 4> secret_suffixes = {
         ".password", ".secret", "sasl.oauthbearer.config", "ssl.key.pem"};

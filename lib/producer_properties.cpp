@@ -43,12 +43,7 @@ std::string count(std::chrono::milliseconds ms) { return std::to_string(ms.count
 
 // Each policy-owned librdkafka property: its name, librdkafka's alias for it,
 // the field that owns it and how the field's value is written.
-struct PolicyProperty {
-    OwnedProperty property;
-    std::string (*value)(const ProducerConfig&);
-};
-
-const PolicyProperty policy_properties[] = {
+const PolicyProperty<ProducerConfig> policy_properties[] = {
     {{"bootstrap.servers", "metadata.broker.list", "ProducerConfig::bootstrap_servers"},
      [](const ProducerConfig& c) { return c.bootstrap_servers; }},
     {{"acks", "request.required.acks", "ProducerConfig::acks"},
@@ -73,29 +68,10 @@ const PolicyProperty policy_properties[] = {
      [](const ProducerConfig& c) { return std::string(compression_value(c.compression)); }},
 };
 
-std::vector<OwnedProperty> owned_properties() {
-    std::vector<OwnedProperty> owned;
-    for (const auto& p : policy_properties) {
-        owned.push_back(p.property);
-    }
-    // Callbacks the producer installs itself.
-    owned.push_back({"dr_cb", "dr_msg_cb", "Producer (delivery callbacks are per send)"});
-    owned.push_back({"error_cb", nullptr, "ProducerConfig::on_error"});
-    return owned;
-}
-
-void require(bool ok, const std::string& message) {
-    if (!ok) {
-        throw ConfigError(message);
-    }
-}
-
 }  // namespace
 
 void validate(const ProducerConfig& c) {
-    require(!c.bootstrap_servers.empty(),
-            "ProducerConfig::bootstrap_servers is empty: set it to \"host:port[,host:port...]\" "
-            "of at least one broker");
+    require_bootstrap_servers(c.bootstrap_servers, "ProducerConfig");
     require(c.retry.retries >= 0,
             fmt::format("ProducerConfig::retry.retries = {} is negative: use 0 or more",
                         c.retry.retries));
@@ -148,19 +124,16 @@ void validate(const ProducerConfig& c) {
                             c.retry.retries, c.retry.max_in_flight));
     }
 
-    reject_owned_overrides(c.overrides, owned_properties());
+    reject_owned_overrides(
+        c.overrides,
+        owned_properties(policy_properties,
+                         {{"dr_cb", "dr_msg_cb", "Producer (delivery callbacks are per send)"},
+                          {"error_cb", nullptr, "ProducerConfig::on_error"}}));
 }
 
 Properties producer_properties(const ProducerConfig& config) {
     validate(config);
-    Properties properties;
-    for (const auto& p : policy_properties) {
-        properties.emplace_back(p.property.key, p.value(config));
-    }
-    for (const auto& [key, value] : config.overrides) {
-        properties.emplace_back(key, value);
-    }
-    return properties;
+    return map_properties(policy_properties, config, config.overrides);
 }
 
 }  // namespace relkafka::detail

@@ -1,9 +1,12 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "relkafka/error.hpp"
 #include "relkafka/policies.hpp"
@@ -38,6 +41,63 @@ struct ProducerConfig {
     std::chrono::milliseconds close_timeout{30000};
     ErrorCallback on_error;
 
+    std::map<std::string, std::string> overrides;
+};
+
+/// A partition's committed position: the offset of the next record to read.
+struct PartitionOffset {
+    std::string topic;
+    std::int32_t partition = -1;
+    std::int64_t offset = -1;
+
+    friend bool operator==(const PartitionOffset& a, const PartitionOffset& b) {
+        return a.topic == b.topic && a.partition == b.partition && a.offset == b.offset;
+    }
+};
+
+/// The outcome of one offset commit, sync or async.
+struct CommitResult {
+    bool synchronous = false;
+    Error error;
+    std::vector<PartitionOffset> offsets;
+};
+
+/// Called with each commit's outcome on the consumer's polling thread.
+using CommitCallback = std::function<void(const CommitResult&)>;
+
+/// Partitions given to or taken from this member by a rebalance. On
+/// revocation, everything processed on them has already been committed.
+struct RebalanceEvent {
+    bool assigned = false;  ///< true: given to this member; false: revoked
+    std::vector<PartitionOffset> partitions;
+};
+
+/// Called on the consumer's polling thread after each assignment change.
+using RebalanceCallback = std::function<void(const RebalanceEvent&)>;
+
+/// Everything a Consumer is built from. The defaults are at-least-once:
+/// offsets are committed only for records whose handler returned, async on
+/// the hot path and synchronously on revoke and close.
+struct ConsumerConfig {
+    std::string bootstrap_servers;
+    std::string group_id;
+    std::vector<std::string> topics;
+
+    CommitPolicy commit;
+    GroupProtocol protocol = GroupProtocol::CooperativeSticky;
+    Isolation isolation = Isolation::ReadCommitted;
+    ProcessingRetry retry;
+    std::optional<DeadLetter> dead_letter;
+
+    /// Most records one poll() returns.
+    std::size_t max_batch = 500;
+
+    CommitCallback on_commit;
+    RebalanceCallback on_rebalance;
+    ErrorCallback on_error;
+
+    /// Other librdkafka consumer properties, e.g. "session.timeout.ms",
+    /// "auto.offset.reset". Properties a policy owns are refused.
     std::map<std::string, std::string> overrides;
 };
 

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <string>
+#include <variant>
 
 namespace relkafka {
 
@@ -70,6 +72,74 @@ enum class CallbackMode {
     BackgroundThread,
     /// The application calls Producer::poll() regularly; callbacks run there.
     ExplicitPoll,
+};
+
+// ---- Consumer policies ----
+
+/// librdkafka commits on a timer, but only offsets of records whose handler
+/// returned (enable.auto.offset.store=false): never unprocessed records.
+/// A crash redelivers up to `interval` of processed records.
+struct AutoCommit {
+    std::chrono::milliseconds interval{5000};
+};
+
+/// Commit synchronously every `every` processed records, or after each poll
+/// batch when `every` is 0. A failed commit is retried `attempts` times,
+/// `backoff` apart, then reported.
+struct SyncCommit {
+    std::size_t every = 0;
+    int attempts = 5;
+    std::chrono::milliseconds backoff{200};
+};
+
+/// Commit asynchronously every `every` processed records (after each poll
+/// batch when 0). Results go to ConsumerConfig::on_commit; a failed commit is
+/// superseded by the next one, which covers everything processed by then.
+struct AsyncCommit {
+    std::size_t every = 0;
+};
+
+/// Async commits on the hot path, and one synchronous commit of everything
+/// processed when partitions are revoked and on close: the default.
+struct AsyncThenSync {
+    std::size_t every = 0;
+    int attempts = 5;
+    std::chrono::milliseconds backoff{200};
+};
+
+/// Commit each poll batch before handing it out. A crash loses the records
+/// of that batch not yet processed: use only where loss beats repetition.
+struct AtMostOnce {};
+
+/// When processed offsets are committed.
+using CommitPolicy = std::variant<AsyncThenSync, SyncCommit, AsyncCommit, AutoCommit, AtMostOnce>;
+
+/// How partitions move between group members on a rebalance.
+enum class GroupProtocol {
+    /// Incremental: only moved partitions are revoked (cooperative-sticky).
+    CooperativeSticky,
+    /// Every partition is revoked and reassigned (range,roundrobin).
+    Eager,
+};
+
+/// Whether records of open or aborted transactions are returned.
+enum class Isolation {
+    ReadCommitted,
+    ReadUncommitted,
+};
+
+/// How often a failing handler is retried on the same record before the
+/// record is dead-lettered or its partition stopped.
+struct ProcessingRetry {
+    int attempts = 3;
+    std::chrono::milliseconds backoff{100};
+};
+
+/// Where records go whose handler failed every attempt. An empty topic
+/// means "<original topic>.DLT". Without a DeadLetter policy, the consumer
+/// pauses the partition at the failing record instead, never skipping it.
+struct DeadLetter {
+    std::string topic;
 };
 
 }  // namespace relkafka

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
@@ -20,9 +22,47 @@ struct OwnedProperty {
     const char* owner;  // the config field to set instead, e.g. "ProducerConfig::acks"
 };
 
+// A policy-owned property and how its value is written from a Config.
+template <class Config>
+struct PolicyProperty {
+    OwnedProperty property;
+    std::string (*value)(const Config&);
+};
+
+// The properties a table of policy properties writes for `config`, then the
+// overrides.
+template <class Config, std::size_t N>
+Properties map_properties(const PolicyProperty<Config> (&table)[N], const Config& config,
+                          const std::map<std::string, std::string>& overrides) {
+    Properties properties;
+    for (const auto& p : table) {
+        properties.emplace_back(p.property.key, p.value(config));
+    }
+    properties.insert(properties.end(), overrides.begin(), overrides.end());
+    return properties;
+}
+
+// The properties a table owns, plus `extra` (callbacks the client installs).
+template <class Config, std::size_t N>
+std::vector<OwnedProperty> owned_properties(const PolicyProperty<Config> (&table)[N],
+                                            std::initializer_list<OwnedProperty> extra) {
+    std::vector<OwnedProperty> owned;
+    for (const auto& p : table) {
+        owned.push_back(p.property);
+    }
+    owned.insert(owned.end(), extra.begin(), extra.end());
+    return owned;
+}
+
 // Throws ConfigError if `overrides` sets a property listed in `owned`.
 void reject_owned_overrides(const std::map<std::string, std::string>& overrides,
                             const std::vector<OwnedProperty>& owned);
+
+// Throws ConfigError(message) unless ok.
+void require(bool ok, const std::string& message);
+
+// Throws ConfigError unless `servers` names at least one broker.
+void require_bootstrap_servers(const std::string& servers, const char* config_type);
 
 // True for properties whose values must never be printed.
 bool is_secret_property(std::string_view key) noexcept;

@@ -8,6 +8,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "detail/records.hpp"
+
 namespace relkafka::testing {
 
 namespace {
@@ -124,29 +126,8 @@ std::vector<Record> read_topic(const std::string& bootstrap_servers, const std::
         if (m->offset >= end[m->partition]) {
             continue;
         }
-        Record r;
-        r.partition = m->partition;
-        r.offset = m->offset;
-        if (m->key != nullptr) {
-            r.key = std::string(static_cast<const char*>(m->key), m->key_len);
-        }
-        if (m->payload != nullptr) {
-            r.value = std::string(static_cast<const char*>(m->payload), m->len);
-        }
-        rd_kafka_headers_t* headers = nullptr;
-        if (rd_kafka_message_headers(m.get(), &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            const char* name;
-            const void* value;
-            size_t size;
-            for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-                               RD_KAFKA_RESP_ERR_NO_ERROR;
-                 ++i) {
-                r.headers.push_back({name, std::string(static_cast<const char*>(value), size)});
-            }
-        }
-        r.timestamp = Timestamp(std::chrono::milliseconds(rd_kafka_message_timestamp(m.get(), nullptr)));
+        records.push_back(detail::to_record(m.get()));
         next[m->partition] = m->offset + 1;
-        records.push_back(std::move(r));
     }
     return records;
 }

@@ -7,6 +7,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "relkafka/producer.hpp"
+
 namespace relkafka::test {
 
 namespace {
@@ -98,6 +100,30 @@ ProducerConfig TestCluster::producer_config() const {
     config.overrides["reconnect.backoff.max.ms"] = "1000";
     config.overrides["log_level"] = "2";
     return config;
+}
+
+ConsumerConfig TestCluster::consumer_config(const std::string& group, const std::string& topic) const {
+    ConsumerConfig config;
+    config.bootstrap_servers = bootstrap_;
+    config.group_id = group;
+    config.topics = {topic};
+    // MOCK_CLUSTER.md: group timing that keeps joins and departures quick.
+    config.overrides["session.timeout.ms"] = "6000";
+    config.overrides["heartbeat.interval.ms"] = "500";
+    config.overrides["fetch.wait.max.ms"] = "20";
+    config.overrides["reconnect.backoff.max.ms"] = "1000";
+    config.overrides["log_level"] = "2";
+    return config;
+}
+
+void TestCluster::produce_stream(testing::StreamAudit& audit, int count) const {
+    Producer producer(producer_config());
+    for (int n = 0; n < count; ++n) {
+        producer.send(audit.message(n), audit.on_delivery());
+    }
+    if (producer.flush(std::chrono::seconds(60)) || !audit.failures().empty()) {
+        throw std::runtime_error("produce_stream: not every message was delivered");
+    }
 }
 
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {

@@ -8,7 +8,9 @@
 #include <string_view>
 
 #include "relkafka/config.hpp"
+#include "relkafka/producer.hpp"
 #include "relkafka/testing/mock_cluster.hpp"
+#include "relkafka/testing/stream_audit.hpp"
 
 namespace relkafka::test {
 
@@ -32,6 +34,10 @@ public:
 
     // The library's defaults plus what the mock's timing needs (MOCK_CLUSTER.md).
     ProducerConfig producer_config() const;
+    ConsumerConfig consumer_config(const std::string& group, const std::string& topic) const;
+
+    // Sends messages 0..count-1 of `audit`'s stream and waits for every report.
+    void produce_stream(testing::StreamAudit& audit, int count) const;
 
 private:
     std::unique_ptr<testing::MockCluster> mock_;

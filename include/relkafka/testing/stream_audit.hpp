@@ -10,6 +10,7 @@
 
 #include "relkafka/delivery.hpp"
 #include "relkafka/message.hpp"
+#include "relkafka/record.hpp"
 #include "relkafka/testing/topic_reader.hpp"
 
 namespace relkafka::testing {

@@ -1,0 +1,595 @@
+#include "relkafka/consumer.hpp"
+
+#include <cstring>
+#include <exception>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "detail/consumer_properties.hpp"
+#include "detail/dead_letter.hpp"
+#include "detail/errors.hpp"
+#include "detail/handles.hpp"
+#include "detail/records.hpp"
+#include "relkafka/producer.hpp"
+
+namespace relkafka {
+
+namespace {
+
+using std::chrono::milliseconds;
+using TopicPartition = std::pair<std::string, std::int32_t>;
+
+// The commit cadence every policy but AtMostOnce shares: every N records, or
+// per poll batch when N is 0, and how a synchronous commit is retried.
+struct Cadence {
+    std::size_t every = 0;
+    bool per_batch = false;
+    bool asynchronous = false;
+    int attempts = 1;
+    milliseconds backoff{0};
+};
+
+Cadence cadence_of(const CommitPolicy& policy) {
+    struct Visitor {
+        Cadence operator()(const SyncCommit& p) const {
+            return {p.every, p.every == 0, false, p.attempts, p.backoff};
+        }
+        Cadence operator()(const AsyncCommit& p) const {
+            return {p.every, p.every == 0, true, 1, milliseconds(0)};
+        }
+        Cadence operator()(const AsyncThenSync& p) const {
+            return {p.every, p.every == 0, true, p.attempts, p.backoff};
+        }
+        // librdkafka commits these on its timer / they are committed in poll().
+        Cadence operator()(const AutoCommit&) const { return {0, false, false, 1, milliseconds(0)}; }
+        Cadence operator()(const AtMostOnce&) const { return {0, false, false, 5, milliseconds(200)}; }
+    };
+    return std::visit(Visitor{}, policy);
+}
+
+std::vector<PartitionOffset> to_offsets(const rd_kafka_topic_partition_list_t* list) {
+    std::vector<PartitionOffset> offsets;
+    if (list != nullptr) {
+        for (int i = 0; i < list->cnt; ++i) {
+            offsets.push_back({list->elems[i].topic, list->elems[i].partition, list->elems[i].offset});
+        }
+    }
+    return offsets;
+}
+
+std::string describe(const std::string& topic, std::int32_t partition) {
+    return fmt::format("{}[{}]", topic, partition);
+}
+
+}  // namespace
+
+class Consumer::Impl {
+public:
+    explicit Impl(ConsumerConfig config);
+    ~Impl();
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+
+    std::vector<Record> poll(milliseconds timeout);
+    void mark_processed(const Record& record);
+    Error commit_sync();
+    void run(const RecordHandler& handler, const std::atomic<bool>& stop);
+    void pause(const std::string& topic, std::int32_t partition, bool paused);
+    std::vector<PartitionOffset> assignment() const;
+    std::vector<PartitionOffset> stopped() const;
+    ConsumerCounters counters() const { return counters_; }
+    void close();
+    bool closed() const noexcept { return !rk_; }
+    rd_kafka_t* handle() const noexcept { return rk_.get(); }
+
+private:
+    static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                             rd_kafka_topic_partition_list_t* partitions, void* opaque);
+    static void on_offset_commit(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                 rd_kafka_topic_partition_list_t* offsets, void* opaque);
+    static void on_client_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+
+    void assign(rd_kafka_topic_partition_list_t* partitions);
+    void revoke(rd_kafka_topic_partition_list_t* partitions);
+    void commit_per_policy();
+    void commit_async();
+    // Processed offsets not yet committed, for the assigned partitions.
+    detail::PartitionListHandle uncommitted() const;
+    bool process(const Record& record, const RecordHandler& handler);
+    void stop_at(const Record& record, const std::string& why);
+    bool dead_letter(const Record& record, const std::string& why);
+    void report(const Error& error) const;
+    void report_commit(CommitResult&& result);
+    void require_open(const char* call) const;
+
+    ConsumerConfig config_;
+    Cadence cadence_;
+    detail::KafkaHandle rk_;
+    detail::QueueHandle consumer_queue_;  // async commit results are served here
+    std::unique_ptr<Producer> dead_letters_;
+
+    std::set<TopicPartition> assigned_;
+    std::map<TopicPartition, std::int64_t> processed_;  // next offset to commit
+    std::map<TopicPartition, std::int64_t> committed_;
+    std::map<TopicPartition, std::int64_t> stopped_;    // offset of the failing record
+    std::size_t since_commit_ = 0;
+    ConsumerCounters counters_;
+};
+
+Consumer::Impl::Impl(ConsumerConfig config)
+    : config_(std::move(config)), cadence_(cadence_of(config_.commit)) {
+    detail::ConfHandle conf = detail::make_conf(detail::consumer_properties(config_));
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    rd_kafka_conf_set_rebalance_cb(conf.get(), &Impl::on_rebalance);
+    if (std::holds_alternative<AutoCommit>(config_.commit)) {
+        // Our own commits report through their own callbacks; only
+        // librdkafka's timer commits need the global one.
+        rd_kafka_conf_set_offset_commit_cb(conf.get(), &Impl::on_offset_commit);
+    }
+    if (config_.on_error) {
+        rd_kafka_conf_set_error_cb(conf.get(), &Impl::on_client_error);
+    }
+    char errstr[512] = "";
+    rk_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof errstr));
+    if (!rk_) {
+        throw ConfigError(fmt::format("librdkafka refused the consumer configuration: {}", errstr));
+    }
+    conf.release();  // rd_kafka_new took ownership
+    rd_kafka_poll_set_consumer(rk_.get());
+    consumer_queue_.reset(rd_kafka_queue_get_consumer(rk_.get()));
+
+    detail::PartitionListHandle topics(
+        rd_kafka_topic_partition_list_new(static_cast<int>(config_.topics.size())));
+    for (const auto& topic : config_.topics) {
+        rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    if (const rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_.get(), topics.get())) {
+        rk_.reset();
+        throw ConfigError(fmt::format("cannot subscribe to ConsumerConfig::topics: {}",
+                                      rd_kafka_err2str(err)));
+    }
+}
+
+Consumer::Impl::~Impl() {
+    try {
+        close();
+    } catch (...) {
+        // The destructor must not throw; close() reports through on_error.
+    }
+}
+
+void Consumer::Impl::require_open(const char* call) const {
+    if (!rk_) {
+        throw UsageError(fmt::format("{} on a closed Consumer: create a new Consumer", call));
+    }
+}
+
+std::vector<Record> Consumer::Impl::poll(milliseconds timeout) {
+    require_open("poll()");
+    if (cadence_.per_batch && since_commit_ > 0) {
+        commit_per_policy();
+    }
+    std::vector<Record> batch;
+    int wait_ms = static_cast<int>(timeout.count());
+    while (batch.size() < config_.max_batch) {
+        detail::MessageHandle m(rd_kafka_consumer_poll(rk_.get(), wait_ms));
+        if (!m) {
+            break;
+        }
+        wait_ms = 0;  // only the first record is waited for
+        if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                report(detail::make_error(m->err, rd_kafka_message_errstr(m.get())));
+            }
+            continue;
+        }
+        Record record = detail::to_record(m.get());
+        if (stopped_.count({record.topic, record.partition}) != 0) {
+            continue;  // fetched before the partition was stopped
+        }
+        batch.push_back(std::move(record));
+    }
+
+    if (std::holds_alternative<AtMostOnce>(config_.commit) && !batch.empty()) {
+        for (const Record& r : batch) {
+            processed_[{r.topic, r.partition}] = r.offset + 1;
+        }
+        commit_sync();
+    }
+    return batch;
+}
+
+void Consumer::Impl::mark_processed(const Record& record) {
+    require_open("mark_processed()");
+    const TopicPartition tp{record.topic, record.partition};
+    if (assigned_.count(tp) == 0) {
+        return;  // revoked: its new owner re-reads it
+    }
+    ++counters_.processed;
+    if (std::holds_alternative<AtMostOnce>(config_.commit)) {
+        return;  // committed before it was handed out
+    }
+    processed_[tp] = record.offset + 1;
+    if (std::holds_alternative<AutoCommit>(config_.commit)) {
+        detail::PartitionListHandle offsets(rd_kafka_topic_partition_list_new(1));
+        rd_kafka_topic_partition_list_add(offsets.get(), record.topic.c_str(), record.partition)
+            ->offset = record.offset + 1;
+        rd_kafka_offsets_store(rk_.get(), offsets.get());
+        return;
+    }
+    ++since_commit_;
+    if (cadence_.every != 0 && since_commit_ >= cadence_.every) {
+        commit_per_policy();
+    }
+}
+
+void Consumer::Impl::commit_per_policy() {
+    if (cadence_.asynchronous) {
+        commit_async();
+    } else {
+        commit_sync();
+    }
+}
+
+detail::PartitionListHandle Consumer::Impl::uncommitted() const {
+    detail::PartitionListHandle list(rd_kafka_topic_partition_list_new(0));
+    for (const auto& [tp, offset] : processed_) {
+        const auto committed = committed_.find(tp);
+        if (assigned_.count(tp) != 0 && (committed == committed_.end() || committed->second < offset)) {
+            rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset = offset;
+        }
+    }
+    return list;
+}
+
+void Consumer::Impl::commit_async() {
+    since_commit_ = 0;
+    detail::PartitionListHandle offsets = uncommitted();
+    if (offsets->cnt == 0) {
+        return;
+    }
+    // Async commits go out in order on the coordinator connection; a failed
+    // one is covered by the next, which carries every offset processed since.
+    const rd_kafka_resp_err_t err = rd_kafka_commit_queue(
+        rk_.get(), offsets.get(), consumer_queue_.get(), &Impl::on_offset_commit, this);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        report_commit({false, detail::make_error(err, "async commit not sent"), to_offsets(offsets.get())});
+    }
+}
+
+Error Consumer::Impl::commit_sync() {
+    since_commit_ = 0;
+    detail::PartitionListHandle offsets = uncommitted();
+    if (offsets->cnt == 0) {
+        return {};
+    }
+    Error error;
+    for (int attempt = 1; attempt <= cadence_.attempts; ++attempt) {
+        const rd_kafka_resp_err_t err = rd_kafka_commit(rk_.get(), offsets.get(), 0);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            for (const auto& o : to_offsets(offsets.get())) {
+                committed_[{o.topic, o.partition}] = o.offset;
+            }
+            report_commit({true, {}, to_offsets(offsets.get())});
+            return {};
+        }
+        const ErrorCode code = detail::to_code(err);
+        error = detail::make_error(err, fmt::format("sync commit failed (attempt {} of {})", attempt,
+                                                    cadence_.attempts));
+        // During a rebalance the group waits for this member: retrying here
+        // would only delay it. The records are redelivered, not lost.
+        if (!detail::is_retriable(code) || code == ErrorCode::RebalanceInProgress ||
+            attempt == cadence_.attempts) {
+            break;
+        }
+        ++counters_.commit_retries;
+        std::this_thread::sleep_for(cadence_.backoff);
+    }
+    report_commit({true, error, to_offsets(offsets.get())});
+    return error;
+}
+
+void Consumer::Impl::report_commit(CommitResult&& result) {
+    if (result.error) {
+        ++counters_.commits_failed;
+    } else {
+        ++counters_.commits;
+    }
+    if (config_.on_commit) {
+        config_.on_commit(result);
+    }
+}
+
+void Consumer::Impl::on_offset_commit(rd_kafka_t*, rd_kafka_resp_err_t err,
+                                      rd_kafka_topic_partition_list_t* offsets, void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    CommitResult result{false, {}, to_offsets(offsets)};
+    if (err == RD_KAFKA_RESP_ERR__NO_OFFSET) {
+        return;  // nothing was due
+    }
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        result.error = detail::make_error(err, "async commit failed; the next commit covers it");
+    } else {
+        for (const auto& o : result.offsets) {
+            auto& committed = self->committed_[{o.topic, o.partition}];
+            committed = std::max(committed, o.offset);
+        }
+    }
+    self->report_commit(std::move(result));
+}
+
+void Consumer::Impl::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                  rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        self->assign(partitions);
+    } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+        self->revoke(partitions);
+    } else {
+        self->report(detail::make_error(err, "rebalance failed"));
+        self->assigned_.clear();
+        rd_kafka_assign(rk, nullptr);
+    }
+}
+
+void Consumer::Impl::assign(rd_kafka_topic_partition_list_t* partitions) {
+    for (int i = 0; i < partitions->cnt; ++i) {
+        assigned_.insert({partitions->elems[i].topic, partitions->elems[i].partition});
+    }
+    if (std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "COOPERATIVE") == 0) {
+        detail::ErrorHandle error(rd_kafka_incremental_assign(rk_.get(), partitions));
+        if (error) {
+            report(detail::make_error(error.get(), "incremental assign failed"));
+        }
+    } else {
+        rd_kafka_assign(rk_.get(), partitions);
+    }
+    if (config_.on_rebalance) {
+        config_.on_rebalance({true, to_offsets(partitions)});
+    }
+}
+
+void Consumer::Impl::revoke(rd_kafka_topic_partition_list_t* partitions) {
+    // Everything processed on these partitions is committed before another
+    // member can be given them (AtMostOnce committed it already).
+    if (!std::holds_alternative<AtMostOnce>(config_.commit)) {
+        commit_sync();
+    }
+    for (int i = 0; i < partitions->cnt; ++i) {
+        const TopicPartition tp{partitions->elems[i].topic, partitions->elems[i].partition};
+        assigned_.erase(tp);
+        processed_.erase(tp);
+        committed_.erase(tp);
+        stopped_.erase(tp);
+    }
+    if (std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "COOPERATIVE") == 0) {
+        detail::ErrorHandle error(rd_kafka_incremental_unassign(rk_.get(), partitions));
+        if (error) {
+            report(detail::make_error(error.get(), "incremental unassign failed"));
+        }
+    } else {
+        rd_kafka_assign(rk_.get(), nullptr);
+    }
+    if (config_.on_rebalance) {
+        config_.on_rebalance({false, to_offsets(partitions)});
+    }
+}
+
+void Consumer::Impl::run(const RecordHandler& handler, const std::atomic<bool>& stop) {
+    require_open("run()");
+    if (!handler) {
+        throw UsageError("run() needs a handler");
+    }
+    while (!stop.load()) {
+        for (const Record& record : poll(milliseconds(100))) {
+            if (stop.load()) {
+                break;  // the rest is redelivered
+            }
+            if (stopped_.count({record.topic, record.partition}) != 0) {
+                continue;  // stopped earlier in this batch
+            }
+            if (process(record, handler)) {
+                mark_processed(record);
+            }
+        }
+    }
+}
+
+// Runs the handler with the ProcessingRetry policy; on final failure the
+// record is dead-lettered (then it counts as processed) or its partition
+// stopped at it.
+bool Consumer::Impl::process(const Record& record, const RecordHandler& handler) {
+    std::string why;
+    for (int attempt = 1; attempt <= config_.retry.attempts; ++attempt) {
+        try {
+            handler(record);
+            return true;
+        } catch (const std::exception& e) {
+            why = e.what();
+        } catch (...) {
+            why = "the handler threw a non-std::exception";
+        }
+        ++counters_.handler_failures;
+        if (attempt < config_.retry.attempts) {
+            std::this_thread::sleep_for(config_.retry.backoff);
+        }
+    }
+    if (config_.dead_letter && dead_letter(record, why)) {
+        return true;
+    }
+    stop_at(record, why);
+    return false;
+}
+
+bool Consumer::Impl::dead_letter(const Record& record, const std::string& why) {
+    if (!dead_letters_) {
+        ProducerConfig producer;
+        producer.bootstrap_servers = config_.bootstrap_servers;
+        dead_letters_ = std::make_unique<Producer>(std::move(producer));
+    }
+    const Delivery d = dead_letters_->send_sync(
+        detail::dead_letter_message(record, *config_.dead_letter, why, config_.retry.attempts));
+    if (!d.ok()) {
+        report(Error(d.error.code(),
+                     fmt::format("could not dead-letter {} offset {}: {}",
+                                 describe(record.topic, record.partition), record.offset,
+                                 d.error.message()),
+                     d.error.retriable()));
+        return false;
+    }
+    ++counters_.dead_lettered;
+    return true;
+}
+
+void Consumer::Impl::stop_at(const Record& record, const std::string& why) {
+    stopped_[{record.topic, record.partition}] = record.offset;
+    pause(record.topic, record.partition, true);
+    // Fetching resumes at the failing record, whenever it resumes.
+    detail::PartitionListHandle position(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(position.get(), record.topic.c_str(), record.partition)->offset =
+        record.offset;
+    detail::ErrorHandle error(rd_kafka_seek_partitions(rk_.get(), position.get(), -1));
+    report(Error(ErrorCode::Fail,
+                 fmt::format("handler failed on {} offset {} after {} attempts ({}); the partition "
+                             "is paused at that record and nothing past it is committed: fix the "
+                             "cause and resume() or restart, or set ConsumerConfig::dead_letter",
+                             describe(record.topic, record.partition), record.offset,
+                             config_.retry.attempts, why)));
+}
+
+void Consumer::Impl::pause(const std::string& topic, std::int32_t partition, bool paused) {
+    require_open(paused ? "pause()" : "resume()");
+    detail::PartitionListHandle list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
+    if (paused) {
+        rd_kafka_pause_partitions(rk_.get(), list.get());
+    } else {
+        stopped_.erase({topic, partition});
+        rd_kafka_resume_partitions(rk_.get(), list.get());
+    }
+}
+
+std::vector<PartitionOffset> Consumer::Impl::assignment() const {
+    std::vector<PartitionOffset> result;
+    for (const auto& [topic, partition] : assigned_) {
+        const auto it = processed_.find({topic, partition});
+        result.push_back({topic, partition, it != processed_.end() ? it->second : -1});
+    }
+    return result;
+}
+
+std::vector<PartitionOffset> Consumer::Impl::stopped() const {
+    std::vector<PartitionOffset> result;
+    for (const auto& [tp, offset] : stopped_) {
+        result.push_back({tp.first, tp.second, offset});
+    }
+    return result;
+}
+
+void Consumer::Impl::report(const Error& error) const {
+    if (config_.on_error) {
+        config_.on_error(error);
+    }
+}
+
+void Consumer::Impl::on_client_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    const auto code = detail::to_code(static_cast<rd_kafka_resp_err_t>(err));
+    static_cast<Impl*>(opaque)->report(Error(code, reason, detail::is_retriable(code),
+                                             code == ErrorCode::Fatal));
+}
+
+void Consumer::Impl::close() {
+    if (!rk_) {
+        return;
+    }
+    if (std::holds_alternative<SyncCommit>(config_.commit) ||
+        std::holds_alternative<AsyncThenSync>(config_.commit)) {
+        commit_sync();
+    } else if (std::holds_alternative<AsyncCommit>(config_.commit)) {
+        commit_async();  // consumer_close waits for outstanding commits
+    }
+    // Revokes the assignment (our rebalance callback commits once more) and
+    // leaves the group; with AutoCommit, librdkafka commits stored offsets.
+    if (const rd_kafka_resp_err_t err = rd_kafka_consumer_close(rk_.get())) {
+        report(detail::make_error(err, "leaving the group failed"));
+    }
+    consumer_queue_.reset();
+    rk_.reset();
+    if (dead_letters_) {
+        dead_letters_->close(milliseconds(10000));
+    }
+}
+
+// ---- Consumer: checks the handle, then forwards to Impl ----
+
+namespace {
+
+template <class ImplPtr>
+auto& open_impl(const ImplPtr& impl, const char* call) {
+    if (!impl) {
+        throw UsageError(fmt::format("{} on a moved-from Consumer", call));
+    }
+    return *impl;
+}
+
+}  // namespace
+
+Consumer::Consumer(ConsumerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Consumer::~Consumer() = default;
+Consumer::Consumer(Consumer&&) noexcept = default;
+Consumer& Consumer::operator=(Consumer&&) noexcept = default;
+
+std::vector<Record> Consumer::poll(std::chrono::milliseconds timeout) {
+    return open_impl(impl_, "poll()").poll(timeout);
+}
+
+void Consumer::mark_processed(const Record& record) {
+    open_impl(impl_, "mark_processed()").mark_processed(record);
+}
+
+Error Consumer::commit() {
+    auto& impl = open_impl(impl_, "commit()");
+    if (impl.closed()) {
+        throw UsageError("commit() on a closed Consumer: nothing can be committed after close()");
+    }
+    return impl.commit_sync();
+}
+
+void Consumer::run(const RecordHandler& handler, const std::atomic<bool>& stop) {
+    open_impl(impl_, "run()").run(handler, stop);
+}
+
+void Consumer::pause(const std::string& topic, std::int32_t partition) {
+    open_impl(impl_, "pause()").pause(topic, partition, true);
+}
+
+void Consumer::resume(const std::string& topic, std::int32_t partition) {
+    open_impl(impl_, "resume()").pause(topic, partition, false);
+}
+
+std::vector<PartitionOffset> Consumer::assignment() const {
+    return open_impl(impl_, "assignment()").assignment();
+}
+
+std::vector<PartitionOffset> Consumer::stopped() const {
+    return open_impl(impl_, "stopped()").stopped();
+}
+
+ConsumerCounters Consumer::counters() const { return open_impl(impl_, "counters()").counters(); }
+
+void Consumer::close() {
+    if (impl_) {
+        impl_->close();
+    }
+}
+
+bool Consumer::closed() const noexcept { return !impl_ || impl_->closed(); }
+
+rd_kafka_s* Consumer::native_handle() const noexcept { return impl_ ? impl_->handle() : nullptr; }
+
+}  // namespace relkafka

@@ -1,0 +1,111 @@
+#include "detail/consumer_properties.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace relkafka::detail {
+
+namespace {
+
+bool auto_commits(const ConsumerConfig& c) { return std::holds_alternative<AutoCommit>(c.commit); }
+
+const PolicyProperty<ConsumerConfig> policy_properties[] = {
+    {{"bootstrap.servers", "metadata.broker.list", "ConsumerConfig::bootstrap_servers"},
+     [](const ConsumerConfig& c) { return c.bootstrap_servers; }},
+    {{"group.id", nullptr, "ConsumerConfig::group_id"},
+     [](const ConsumerConfig& c) { return c.group_id; }},
+    {{"enable.auto.commit", nullptr, "ConsumerConfig::commit"},
+     [](const ConsumerConfig& c) { return std::string(auto_commits(c) ? "true" : "false"); }},
+    {{"auto.commit.interval.ms", nullptr, "ConsumerConfig::commit (AutoCommit::interval)"},
+     [](const ConsumerConfig& c) {
+         const auto* policy = std::get_if<AutoCommit>(&c.commit);
+         return std::to_string(policy != nullptr ? policy->interval.count() : 5000);
+     }},
+    // Offsets are stored by mark_processed(), never when a record is fetched.
+    {{"enable.auto.offset.store", nullptr, "Consumer (offsets are stored once processed)"},
+     [](const ConsumerConfig&) { return std::string("false"); }},
+    {{"partition.assignment.strategy", nullptr, "ConsumerConfig::protocol"},
+     [](const ConsumerConfig& c) {
+         return std::string(c.protocol == GroupProtocol::CooperativeSticky ? "cooperative-sticky"
+                                                                           : "range,roundrobin");
+     }},
+    {{"isolation.level", nullptr, "ConsumerConfig::isolation"},
+     [](const ConsumerConfig& c) {
+         return std::string(c.isolation == Isolation::ReadCommitted ? "read_committed"
+                                                                     : "read_uncommitted");
+     }},
+};
+
+// Safer than librdkafka's defaults, and still the user's to override: a new
+// group starts at the earliest record rather than skipping what exists.
+const std::pair<const char*, const char*> default_properties[] = {
+    {"auto.offset.reset", "earliest"},
+};
+
+void validate_attempts(int attempts, std::chrono::milliseconds backoff, const char* field) {
+    require(attempts >= 1,
+            fmt::format("{}.attempts = {} must be at least 1 (1 = no retry)", field, attempts));
+    require(backoff.count() >= 0,
+            fmt::format("{}.backoff = {} ms is negative: use 0 or more", field, backoff.count()));
+}
+
+}  // namespace
+
+void validate(const ConsumerConfig& c) {
+    require_bootstrap_servers(c.bootstrap_servers, "ConsumerConfig");
+    require(!c.group_id.empty(),
+            "ConsumerConfig::group_id is empty: committed offsets belong to a group; set a group "
+            "id shared by every instance of this service");
+    require(!c.topics.empty(),
+            "ConsumerConfig::topics is empty: name at least one topic to subscribe to");
+    for (const auto& topic : c.topics) {
+        require(!topic.empty(), "ConsumerConfig::topics contains an empty topic name");
+    }
+    require(c.max_batch >= 1, "ConsumerConfig::max_batch = 0: use 1 or more");
+    validate_attempts(c.retry.attempts, c.retry.backoff, "ConsumerConfig::retry");
+
+    if (const auto* sync = std::get_if<SyncCommit>(&c.commit)) {
+        validate_attempts(sync->attempts, sync->backoff, "SyncCommit");
+    } else if (const auto* both = std::get_if<AsyncThenSync>(&c.commit)) {
+        validate_attempts(both->attempts, both->backoff, "AsyncThenSync");
+    } else if (const auto* autoc = std::get_if<AutoCommit>(&c.commit)) {
+        require(autoc->interval.count() >= 1,
+                fmt::format("AutoCommit::interval = {} ms must be positive",
+                            autoc->interval.count()));
+    }
+
+    if (c.dead_letter) {
+        for (const auto& topic : c.topics) {
+            const std::string target =
+                c.dead_letter->topic.empty() ? topic + ".DLT" : c.dead_letter->topic;
+            require(std::find(c.topics.begin(), c.topics.end(), target) == c.topics.end(),
+                    fmt::format("ConsumerConfig::dead_letter sends failed records of \"{}\" to "
+                                "\"{}\", which this consumer also reads: a failing record would "
+                                "loop; choose another DeadLetter::topic",
+                                topic, target));
+        }
+    }
+
+    reject_owned_overrides(
+        c.overrides,
+        owned_properties(policy_properties,
+                         {{"rebalance_cb", nullptr, "Consumer (it commits before revocation)"},
+                          {"offset_commit_cb", nullptr, "ConsumerConfig::on_commit"}}));
+}
+
+Properties consumer_properties(const ConsumerConfig& config) {
+    validate(config);
+    Properties properties;
+    for (const auto& [key, value] : default_properties) {
+        if (config.overrides.count(key) == 0) {
+            properties.emplace_back(key, value);
+        }
+    }
+    const Properties mapped = map_properties(policy_properties, config, config.overrides);
+    properties.insert(properties.end(), mapped.begin(), mapped.end());
+    return properties;
+}
+
+}  // namespace relkafka::detail

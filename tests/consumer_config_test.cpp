@@ -1,0 +1,116 @@
+#include <catch2/catch.hpp>
+
+#include "relkafka/consumer.hpp"
+
+using namespace std::chrono_literals;
+using Catch::Contains;
+using relkafka::ConfigError;
+using relkafka::Consumer;
+using relkafka::ConsumerConfig;
+
+namespace {
+
+ConsumerConfig valid_config() {
+    ConsumerConfig config;
+    config.bootstrap_servers = "127.0.0.1:1";
+    config.group_id = "billing";
+    config.topics = {"orders"};
+    config.overrides["log_level"] = "0";
+    return config;
+}
+
+}  // namespace
+
+TEST_CASE("the default consumer config is at-least-once") {
+    const ConsumerConfig config;
+    CHECK(std::holds_alternative<relkafka::AsyncThenSync>(config.commit));
+    CHECK(config.protocol == relkafka::GroupProtocol::CooperativeSticky);
+    CHECK(config.isolation == relkafka::Isolation::ReadCommitted);
+    CHECK_FALSE(config.dead_letter.has_value());
+    CHECK_NOTHROW(Consumer(valid_config()));
+}
+
+TEST_CASE("a consumer needs a group id") {
+    auto config = valid_config();
+    config.group_id.clear();
+    CHECK_THROWS_AS(Consumer(config), ConfigError);
+    CHECK_THROWS_WITH(Consumer(config), Contains("ConsumerConfig::group_id is empty"));
+}
+
+TEST_CASE("a consumer needs topics") {
+    auto config = valid_config();
+    SECTION("none") {
+        config.topics.clear();
+        CHECK_THROWS_WITH(Consumer(config), Contains("ConsumerConfig::topics is empty"));
+    }
+    SECTION("an empty name") {
+        config.topics.push_back("");
+        CHECK_THROWS_WITH(Consumer(config), Contains("empty topic name"));
+    }
+}
+
+TEST_CASE("a consumer needs bootstrap servers") {
+    auto config = valid_config();
+    config.bootstrap_servers = " , ";
+    CHECK_THROWS_WITH(Consumer(config), Contains("ConsumerConfig::bootstrap_servers is empty"));
+}
+
+TEST_CASE("a dead-letter topic the consumer reads itself is refused") {
+    auto config = valid_config();
+    config.topics = {"orders", "orders.DLT"};
+    config.dead_letter = relkafka::DeadLetter{};
+    CHECK_THROWS_WITH(Consumer(config), Contains("\"orders.DLT\"") && Contains("loop"));
+}
+
+TEST_CASE("out-of-range consumer policy values are rejected") {
+    auto config = valid_config();
+    std::string expected;
+    SECTION("no processing attempt") {
+        config.retry.attempts = 0;
+        expected = "ConsumerConfig::retry.attempts = 0";
+    }
+    SECTION("negative processing backoff") {
+        config.retry.backoff = -5ms;
+        expected = "ConsumerConfig::retry.backoff = -5 ms";
+    }
+    SECTION("no sync commit attempt") {
+        config.commit = relkafka::SyncCommit{0, 0, 100ms};
+        expected = "SyncCommit.attempts = 0";
+    }
+    SECTION("zero auto commit interval") {
+        config.commit = relkafka::AutoCommit{0ms};
+        expected = "AutoCommit::interval = 0 ms";
+    }
+    SECTION("empty batches") {
+        config.max_batch = 0;
+        expected = "max_batch = 0";
+    }
+    CHECK_THROWS_WITH(Consumer(config), Contains(expected));
+}
+
+TEST_CASE("consumer overrides may not set a property a policy owns") {
+    auto config = valid_config();
+    std::string key, owner;
+    SECTION("auto commit") { key = "enable.auto.commit", owner = "ConsumerConfig::commit"; }
+    SECTION("offset store") { key = "enable.auto.offset.store", owner = "stored once processed"; }
+    SECTION("protocol") { key = "partition.assignment.strategy", owner = "ConsumerConfig::protocol"; }
+    SECTION("isolation") { key = "isolation.level", owner = "ConsumerConfig::isolation"; }
+    config.overrides[key] = "true";
+    CHECK_THROWS_WITH(Consumer(config), Contains("overrides[\"" + key + "\"]") && Contains(owner));
+}
+
+TEST_CASE("an unknown consumer property is an error") {
+    auto config = valid_config();
+    config.overrides["session.timeout"] = "6000";
+    CHECK_THROWS_WITH(Consumer(config), Contains("unknown librdkafka property \"session.timeout\""));
+}
+
+TEST_CASE("a closed consumer refuses calls with a clear error") {
+    Consumer consumer(valid_config());
+    consumer.close();
+    CHECK(consumer.closed());
+    CHECK_THROWS_AS(consumer.commit(), relkafka::UsageError);
+    CHECK_THROWS_WITH(consumer.commit(), Contains("commit() on a closed Consumer"));
+    CHECK_THROWS_WITH(consumer.poll(10ms), Contains("poll() on a closed Consumer"));
+    consumer.close();  // closing twice is harmless
+}

@@ -1,0 +1,406 @@
+// Consumer faults: rebalances mid-stream, a consumer that dies without
+// closing, and offset commits the broker refuses. Every record of the
+// stream is accounted for: processed at least once, and how often twice.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "handled_log.hpp"
+#include "relkafka/consumer.hpp"
+#include "relkafka/producer.hpp"
+#include "relkafka/testing/stream_audit.hpp"
+#include "test_cluster.hpp"
+
+using namespace std::chrono_literals;
+using relkafka::Consumer;
+using relkafka::ErrorCode;
+using relkafka::Record;
+using relkafka::testing::ApiKey;
+using relkafka::testing::StreamAudit;
+using relkafka::test::HandledLog;
+using relkafka::test::TestCluster;
+
+namespace {
+
+// The group's committed offsets, as its members report them; thread-safe.
+class GroupCommits {
+public:
+    void record(const relkafka::CommitResult& result) {
+        if (result.error) {
+            return;
+        }
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (const auto& o : result.offsets) {
+            auto& next = next_[o.partition];
+            next = std::max(next, o.offset);
+        }
+    }
+    // Records committed: offsets run from 0 in every partition.
+    std::int64_t total() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::int64_t sum = 0;
+        for (const auto& [partition, next] : next_) {
+            sum += next;
+        }
+        return sum;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::map<std::int32_t, std::int64_t> next_;
+};
+
+// A group member running Consumer::run() on its own thread.
+class Member {
+public:
+    Member(relkafka::ConsumerConfig config, HandledLog& log, GroupCommits& commits)
+        : consumer_(with_listeners(std::move(config), commits)), thread_([this, &log] {
+              consumer_.run([&log](const Record& r) { log.add(r); }, stop_);
+          }) {}
+    ~Member() { leave(); }
+    Member(const Member&) = delete;
+    Member& operator=(const Member&) = delete;
+
+    int partitions() const { return partitions_.load(); }
+    bool running() const { return thread_.joinable(); }
+
+    // Stops the loop, then closes: commits and leaves the group.
+    void leave() {
+        if (thread_.joinable()) {
+            stop_ = true;
+            thread_.join();
+            consumer_.close();
+            partitions_ = 0;
+        }
+    }
+
+private:
+    relkafka::ConsumerConfig with_listeners(relkafka::ConsumerConfig config, GroupCommits& commits) {
+        config.on_commit = [&commits](const relkafka::CommitResult& r) { commits.record(r); };
+        config.on_rebalance = [this](const relkafka::RebalanceEvent& e) {
+            const int n = static_cast<int>(e.partitions.size());
+            partitions_ += e.assigned ? n : -n;
+        };
+        return config;
+    }
+
+    std::atomic<bool> stop_{false};
+    std::atomic<int> partitions_{0};
+    Consumer consumer_;
+    std::thread thread_;
+};
+
+constexpr int group_partitions = 6;
+constexpr int group_stream = 6000;
+
+const char* protocol_name(relkafka::GroupProtocol protocol) {
+    return protocol == relkafka::GroupProtocol::CooperativeSticky ? "cooperative-sticky" : "eager";
+}
+
+// Two members consume a stream produced in three parts; after the first part
+// a third member joins, after the second the first member leaves.
+// `settle(records_so_far, members, commits)` runs before and after each
+// change, with the members of the group at that moment.
+using Settle = std::function<void(std::int64_t, const std::vector<Member*>&, const GroupCommits&)>;
+
+void stream_through_membership_changes(TestCluster& cluster, relkafka::GroupProtocol protocol,
+                                       HandledLog& handled, const Settle& settle) {
+    const auto topic = cluster.create_topic("rebalance", group_partitions, 1);
+    auto config = cluster.consumer_config(std::string(protocol_name(protocol)) + "-group", topic);
+    config.protocol = protocol;
+    config.commit = relkafka::AsyncThenSync{};
+
+    StreamAudit audit(topic);
+    GroupCommits commits;
+    auto first = std::make_unique<Member>(config, handled, commits);
+    Member second(config, handled, commits);
+    std::unique_ptr<Member> third;
+    auto members = [&] {
+        std::vector<Member*> current{&second};
+        for (Member* m : {first.get(), third.get()}) {
+            if (m != nullptr && m->running()) {
+                current.push_back(m);
+            }
+        }
+        return current;
+    };
+    relkafka::Producer producer(cluster.producer_config());
+    for (int step = 0; step < 3; ++step) {
+        const std::int64_t so_far = (step + 1) * group_stream / 3;
+        for (std::int64_t n = step * group_stream / 3; n < so_far; ++n) {
+            producer.send(audit.message(n), audit.on_delivery());
+        }
+        REQUIRE_FALSE(producer.flush(30s));
+        if (step == 2) {
+            break;
+        }
+        settle(so_far, members(), commits);
+        if (step == 0) {
+            third = std::make_unique<Member>(config, handled, commits);
+        } else {
+            first->leave();
+        }
+        settle(so_far, members(), commits);
+    }
+    REQUIRE(audit.failures().empty());
+    REQUIRE(relkafka::test::wait_until([&] { return handled.unique() == group_stream; }, 60s));
+    second.leave();
+    third->leave();
+}
+
+}  // namespace
+
+TEST_CASE("members join and leave while records flow: no record is lost") {
+    const auto protocol = GENERATE(relkafka::GroupProtocol::CooperativeSticky,
+                                   relkafka::GroupProtocol::Eager);
+    INFO(protocol_name(protocol));
+    TestCluster cluster;
+    HandledLog handled;
+    // The group changes while the previous part is still being processed.
+    stream_through_membership_changes(cluster, protocol, handled,
+                                      [](std::int64_t, const std::vector<Member*>&, const GroupCommits&) {});
+
+    std::cout << protocol_name(protocol) << ", changes while records flow: processed "
+              << handled.unique() << " records, " << handled.duplicates() << " twice" << std::endl;
+    CHECK(handled.missing(group_stream) == 0);
+    if (cluster.is_real()) {
+        // Commit before revoke: nothing processed is processed again.
+        CHECK(handled.duplicates() == 0);
+    } else {
+        std::cout << "zero duplicates while records flow is asserted only on a real cluster: the "
+                     "2.0.2 mock refuses OffsetCommit while any member rejoins (JOINING/SYNCING), "
+                     "which races the revoking member's commit"
+                  << std::endl;
+    }
+}
+
+TEST_CASE("partitions handed over between batches resume exactly at the committed offset") {
+    const auto protocol = GENERATE(relkafka::GroupProtocol::CooperativeSticky,
+                                   relkafka::GroupProtocol::Eager);
+    INFO(protocol_name(protocol));
+    TestCluster cluster;
+    HandledLog handled;
+    // Each part is processed and committed, and the assignment settled,
+    // before the group changes: the hand-over itself must not repeat records.
+    stream_through_membership_changes(
+        cluster, protocol, handled,
+        [&](std::int64_t so_far, const std::vector<Member*>& members, const GroupCommits& commits) {
+            REQUIRE(relkafka::test::wait_until(
+                [&] {
+                    int assigned = 0;
+                    bool everyone = true;
+                    for (const Member* m : members) {
+                        assigned += m->partitions();
+                        everyone = everyone && m->partitions() > 0;
+                    }
+                    return handled.unique() == static_cast<std::size_t>(so_far) &&
+                           commits.total() == so_far && assigned == group_partitions && everyone;
+                },
+                60s));
+        });
+
+    std::cout << protocol_name(protocol) << ", changes between batches: processed "
+              << handled.unique() << " records, " << handled.duplicates() << " twice" << std::endl;
+    CHECK(handled.missing(group_stream) == 0);
+    CHECK(handled.duplicates() == 0);
+}
+
+TEST_CASE("a consumer killed without close: what it processed since its last commit is redelivered") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("killed", 4, 1);
+    StreamAudit audit(topic);
+    constexpr int count = 1000, crash_after = 430, every = 100;
+    cluster.produce_stream(audit, count);
+    const std::string group = "killed-group";
+
+    // The victim runs in its own process and dies there.
+    const std::string command = std::string(RELKAFKA_CRASHING_CONSUMER) + " " +
+                                cluster.bootstrap_servers() + " " + group + " " + topic + " " +
+                                std::to_string(crash_after) + " " + std::to_string(every);
+    std::FILE* victim = popen(command.c_str(), "r");
+    REQUIRE(victim != nullptr);
+    std::map<std::int32_t, std::int64_t> committed;            // partition -> next offset
+    std::map<std::int32_t, std::set<std::int64_t>> processed;  // partition -> offsets
+    char line[256];
+    while (std::fgets(line, sizeof line, victim) != nullptr) {
+        std::istringstream in(line);
+        std::string what;
+        std::int32_t partition = -1;
+        std::int64_t offset = -1;
+        in >> what >> partition >> offset;
+        if (what == "committed") {
+            committed[partition] = std::max(committed[partition], offset);
+        } else if (what == "processed") {
+            processed[partition].insert(offset);
+        }
+    }
+    REQUIRE(pclose(victim) == 0);
+    std::size_t victim_processed = 0;
+    for (const auto& [partition, offsets] : processed) {
+        victim_processed += offsets.size();
+    }
+    REQUIRE(victim_processed == crash_after);
+
+    // The survivor starts where the victim last committed, per partition.
+    HandledLog survivor;
+    std::size_t expected = 0;
+    for (const auto& [partition, offsets] : processed) {
+        const auto it = committed.find(partition);
+        const std::int64_t from = it == committed.end() ? 0 : it->second;
+        for (std::int64_t o : offsets) {
+            expected += o < from ? 1 : 0;
+        }
+    }
+    expected = count - expected;  // everything not covered by a commit
+    Consumer consumer(cluster.consumer_config(group, topic));
+    const auto until = std::chrono::steady_clock::now() + 60s;
+    while (survivor.total() < expected && std::chrono::steady_clock::now() < until) {
+        for (const Record& r : consumer.poll(100ms)) {
+            survivor.add(r);
+            consumer.mark_processed(r);
+        }
+    }
+    consumer.close();
+
+    std::size_t redelivered = 0;
+    for (const auto& [partition, offsets] : processed) {
+        const auto it = committed.find(partition);
+        const std::int64_t from = it == committed.end() ? 0 : it->second;
+        const auto first = survivor.first_offsets();
+        if (first.count(partition) != 0) {  // else the victim had finished it
+            CHECK(first.at(partition) == from);
+        }
+        for (std::int64_t o : offsets) {
+            redelivered += o >= from ? 1 : 0;
+        }
+    }
+    std::cout << "victim processed " << victim_processed << ", committed through "
+              << (victim_processed - redelivered) << "; survivor processed " << survivor.total()
+              << " of which " << redelivered << " redelivered" << std::endl;
+    CHECK(survivor.total() == expected);
+    CHECK(survivor.duplicates() == 0);
+    CHECK(redelivered > 0);  // the crash came between commits
+    // No record lost: the survivor plus what the victim committed is everything.
+    CHECK(survivor.unique() + (victim_processed - redelivered) == count);
+}
+
+TEST_CASE("a sync commit refused with retriable errors is retried and succeeds") {
+    TestCluster cluster;
+    RELKAFKA_REQUIRE_MOCK(cluster);
+    const auto topic = cluster.create_topic("sync-commit-errors", 4, 1);
+    StreamAudit audit(topic);
+    constexpr int count = 1000;
+    cluster.produce_stream(audit, count);
+    const std::string group = "sync-commit-errors";
+    cluster.mock()->set_coordinator("group", group, 1);
+
+    auto config = cluster.consumer_config(group, topic);
+    config.commit = relkafka::SyncCommit{100, 5, 50ms};
+    std::vector<relkafka::CommitResult> results;
+    config.on_commit = [&](const relkafka::CommitResult& r) { results.push_back(r); };
+    HandledLog first, second;
+    {
+        Consumer consumer(config);
+        const auto until = std::chrono::steady_clock::now() + 60s;
+        bool injected = false;
+        while (first.total() < count / 2 && std::chrono::steady_clock::now() < until) {
+            for (const Record& r : consumer.poll(100ms)) {
+                if (first.total() == count / 2) {
+                    break;
+                }
+                if (!injected && first.total() == 150) {
+                    cluster.mock()->push_broker_request_errors(
+                        1, ApiKey::OffsetCommit,
+                        {{ErrorCode::RequestTimedOut, 0ms}, {ErrorCode::CoordinatorNotAvailable, 0ms}});
+                    injected = true;
+                }
+                first.add(r);
+                consumer.mark_processed(r);
+            }
+        }
+        CHECK(cluster.mock()->pending_broker_request_errors(1, ApiKey::OffsetCommit) == 0);
+        const auto counters = consumer.counters();
+        std::cout << "commits " << counters.commits << ", retries " << counters.commit_retries
+                  << ", failed " << counters.commits_failed << std::endl;
+        CHECK(counters.commits_failed == 0);
+        consumer.close();
+    }
+    for (const auto& r : results) {
+        CHECK(r.synchronous);
+        CHECK_FALSE(r.error);
+    }
+    {
+        Consumer consumer(config);
+        const auto until = std::chrono::steady_clock::now() + 60s;
+        while (second.total() < count - first.total() && std::chrono::steady_clock::now() < until) {
+            for (const Record& r : consumer.poll(100ms)) {
+                second.add(r);
+                consumer.mark_processed(r);
+            }
+        }
+    }
+    CHECK(first.unique() + second.unique() == count);
+    CHECK(second.missing(count) == first.unique());
+}
+
+TEST_CASE("a failed async commit is reported and repaired by the next one") {
+    TestCluster cluster;
+    RELKAFKA_REQUIRE_MOCK(cluster);
+    const auto topic = cluster.create_topic("async-commit-errors", 4, 1);
+    StreamAudit audit(topic);
+    constexpr int count = 1000;
+    cluster.produce_stream(audit, count);
+    const std::string group = "async-commit-errors";
+    cluster.mock()->set_coordinator("group", group, 1);
+
+    auto config = cluster.consumer_config(group, topic);
+    config.commit = relkafka::AsyncCommit{100};
+    std::vector<relkafka::CommitResult> results;
+    config.on_commit = [&](const relkafka::CommitResult& r) { results.push_back(r); };
+    HandledLog first, second;
+    {
+        Consumer consumer(config);
+        bool injected = false;
+        const auto until = std::chrono::steady_clock::now() + 60s;
+        while (first.total() < count / 2 && std::chrono::steady_clock::now() < until) {
+            for (const Record& r : consumer.poll(100ms)) {
+                if (first.total() == count / 2) {
+                    break;
+                }
+                if (!injected && first.total() == 150) {
+                    cluster.mock()->push_broker_request_errors(
+                        1, ApiKey::OffsetCommit, {{ErrorCode::RebalanceInProgress, 0ms}});
+                    injected = true;
+                }
+                first.add(r);
+                consumer.mark_processed(r);
+            }
+        }
+        consumer.close();
+    }
+    const auto failed = std::find_if(results.begin(), results.end(),
+                                     [](const relkafka::CommitResult& r) { return bool(r.error); });
+    REQUIRE(failed != results.end());
+    CHECK_FALSE(failed->synchronous);
+    CHECK(failed->error.code() == ErrorCode::RebalanceInProgress);
+    CHECK(std::any_of(failed + 1, results.end(),
+                      [](const relkafka::CommitResult& r) { return !r.error; }));
+    {
+        Consumer consumer(config);
+        const auto until = std::chrono::steady_clock::now() + 60s;
+        while (second.total() < count - first.total() && std::chrono::steady_clock::now() < until) {
+            for (const Record& r : consumer.poll(100ms)) {
+                second.add(r);
+                consumer.mark_processed(r);
+            }
+        }
+    }
+    CHECK(first.unique() + second.unique() == count);
+    CHECK(second.missing(count) == first.unique());
+}

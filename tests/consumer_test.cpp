@@ -1,0 +1,244 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+
+#include "handled_log.hpp"
+#include "relkafka/consumer.hpp"
+#include "relkafka/testing/stream_audit.hpp"
+#include "relkafka/testing/topic_reader.hpp"
+#include "test_cluster.hpp"
+
+using namespace std::chrono_literals;
+using Catch::Contains;
+using relkafka::Consumer;
+using relkafka::Record;
+using relkafka::testing::StreamAudit;
+using relkafka::test::HandledLog;
+using relkafka::test::TestCluster;
+
+namespace {
+
+constexpr int stream_size = 1000;
+
+// Polls until `enough` holds (then stops mid-batch) or the deadline passes;
+// each record handled is logged and marked processed.
+void consume(Consumer& consumer, HandledLog& log, const std::function<bool()>& enough,
+             std::chrono::seconds deadline = 60s) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (!enough() && std::chrono::steady_clock::now() < until) {
+        for (const Record& r : consumer.poll(100ms)) {
+            if (enough()) {
+                break;
+            }
+            log.add(r);
+            consumer.mark_processed(r);
+        }
+    }
+}
+
+std::string policy_name(const relkafka::CommitPolicy& policy) {
+    const char* names[] = {"AsyncThenSync", "SyncCommit", "AsyncCommit", "AutoCommit", "AtMostOnce"};
+    return names[policy.index()];
+}
+
+}  // namespace
+
+TEST_CASE("after close, the group resumes exactly after the last processed record") {
+    const relkafka::CommitPolicy policy = GENERATE(
+        relkafka::CommitPolicy{relkafka::AsyncThenSync{}},
+        relkafka::CommitPolicy{relkafka::AsyncThenSync{100}},
+        relkafka::CommitPolicy{relkafka::SyncCommit{}}, relkafka::CommitPolicy{relkafka::SyncCommit{50}},
+        relkafka::CommitPolicy{relkafka::AsyncCommit{}},
+        relkafka::CommitPolicy{relkafka::AutoCommit{std::chrono::milliseconds(200)}});
+    INFO("policy " << policy_name(policy));
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("resume", 4, 1);
+    StreamAudit audit(topic);
+    cluster.produce_stream(audit, stream_size);
+
+    auto config = cluster.consumer_config("resume-group", topic);
+    config.commit = policy;
+    HandledLog first, second;
+    {
+        Consumer consumer(config);
+        consume(consumer, first, [&] { return first.total() >= stream_size / 2; });
+        consumer.close();
+    }
+    REQUIRE(first.total() == stream_size / 2);
+    {
+        Consumer consumer(config);
+        consume(consumer, second, [&] { return second.total() >= stream_size - first.total(); });
+    }
+    std::cout << policy_name(policy) << ": first consumer " << first.total() << ", second "
+              << second.total() << std::endl;
+
+    // Nothing lost, nothing repeated: each partition resumes at the record
+    // after the last one the first consumer processed.
+    CHECK(second.missing(stream_size) == first.unique());
+    CHECK(first.unique() + second.unique() == stream_size);
+    const auto last = first.last_offsets();
+    for (const auto& [partition, offset] : second.first_offsets()) {
+        const auto it = last.find(partition);
+        CHECK(offset == (it == last.end() ? 0 : it->second + 1));
+    }
+}
+
+TEST_CASE("AtMostOnce commits each batch before handing it out") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("at-most-once", 4, 1);
+    StreamAudit audit(topic);
+    cluster.produce_stream(audit, stream_size);
+
+    auto config = cluster.consumer_config("amo-group", topic);
+    config.commit = relkafka::AtMostOnce{};
+    config.max_batch = 50;
+    HandledLog first, second;
+    std::size_t handed_out = 0;
+    {
+        Consumer consumer(config);
+        const auto until = std::chrono::steady_clock::now() + 60s;
+        while (first.total() < stream_size / 2 && std::chrono::steady_clock::now() < until) {
+            const auto batch = consumer.poll(100ms);
+            handed_out += batch.size();
+            // "Crash" halfway through the batch: the rest was committed anyway.
+            for (std::size_t i = 0; i < batch.size() / 2 + 1 && i < batch.size(); ++i) {
+                first.add(batch[i]);
+            }
+        }
+    }
+    {
+        Consumer consumer(config);
+        consume(consumer, second, [&] { return second.unique() + handed_out >= stream_size; });
+    }
+    // Never twice; what was handed out but not processed is lost, by design.
+    CHECK(second.duplicates() == 0);
+    CHECK(second.unique() == stream_size - handed_out);
+    for (std::int64_t n = 0; n < stream_size; ++n) {
+        CHECK_FALSE((first.contains(n) && second.contains(n)));
+    }
+}
+
+TEST_CASE("a failing handler is retried, then its record goes to the dead-letter topic") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("dlt", 4, 1);
+    StreamAudit audit(topic);
+    cluster.produce_stream(audit, stream_size);
+    const std::int64_t poison = 417;
+
+    auto config = cluster.consumer_config("dlt-group", topic);
+    config.retry = {3, 10ms};
+    config.dead_letter = relkafka::DeadLetter{};
+    HandledLog handled;
+    std::atomic<int> poison_attempts{0};
+    std::atomic<bool> stop{false};
+    Consumer consumer(config);
+    std::thread runner([&] {
+        consumer.run(
+            [&](const Record& r) {
+                if (StreamAudit::sequence_of(r.value) == poison) {
+                    ++poison_attempts;
+                    throw std::runtime_error("cannot price order 417");
+                }
+                handled.add(r);
+            },
+            stop);
+    });
+    REQUIRE(relkafka::test::wait_until([&] { return handled.unique() == stream_size - 1; }, 60s));
+    stop = true;
+    runner.join();
+    CHECK(poison_attempts == 3);
+    CHECK(consumer.counters().dead_lettered == 1);
+    CHECK(consumer.counters().handler_failures == 3);
+    CHECK(consumer.stopped().empty());
+    consumer.close();
+
+    const auto dead = relkafka::testing::read_topic(cluster.bootstrap_servers(), topic + ".DLT");
+    REQUIRE(dead.size() == 1);
+    CHECK(StreamAudit::sequence_of(dead[0].value) == poison);
+    auto header = [&](const std::string& name) {
+        for (const auto& h : dead[0].headers) {
+            if (h.name == name) {
+                return h.value;
+            }
+        }
+        return std::string("<missing>");
+    };
+    const auto original = relkafka::testing::read_topic(cluster.bootstrap_servers(), topic);
+    const auto it = std::find_if(original.begin(), original.end(), [&](const Record& r) {
+        return StreamAudit::sequence_of(r.value) == poison;
+    });
+    REQUIRE(it != original.end());
+    CHECK(header("relkafka.dlt.original.topic") == topic);
+    CHECK(header("relkafka.dlt.original.partition") == std::to_string(it->partition));
+    CHECK(header("relkafka.dlt.original.offset") == std::to_string(it->offset));
+    CHECK(header("relkafka.dlt.error") == "cannot price order 417");
+    CHECK(header("relkafka.dlt.attempts") == "3");
+    CHECK(dead[0].key == it->key);
+
+    // Its offset was committed past: the group has nothing left to read.
+    HandledLog after;
+    Consumer again(config);
+    consume(again, after, [] { return false; }, 8s);
+    CHECK(after.total() == 0);
+}
+
+TEST_CASE("without a dead-letter topic the partition stops at the failing record") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("stop", 4, 1);
+    StreamAudit audit(topic);
+    cluster.produce_stream(audit, stream_size);
+    const auto log = relkafka::testing::read_topic(cluster.bootstrap_servers(), topic);
+    const Record poison = log[log.size() / 2];
+    std::size_t in_poison_partition = 0;
+    for (const Record& r : log) {
+        in_poison_partition += r.partition == poison.partition ? 1 : 0;
+    }
+    const auto after_poison = static_cast<std::size_t>(in_poison_partition - poison.offset - 1);
+
+    auto config = cluster.consumer_config("stop-group", topic);
+    config.retry = {2, 10ms};
+    std::vector<relkafka::Error> errors;
+    config.on_error = [&](const relkafka::Error& e) { errors.push_back(e); };
+    HandledLog handled;
+    std::atomic<bool> stop{false};
+    {
+        Consumer consumer(config);
+        const bool throw_non_std = GENERATE(false, true);
+        std::thread runner([&] {
+            consumer.run(
+                [&](const Record& r) {
+                    if (r.partition == poison.partition && r.offset == poison.offset) {
+                        if (throw_non_std) {
+                            throw 42;  // still a failure, never a success
+                        }
+                        throw std::runtime_error("broken record");
+                    }
+                    handled.add(r);
+                },
+                stop);
+        });
+        // Everything but the poison record and what follows it in its partition.
+        REQUIRE(relkafka::test::wait_until(
+            [&] { return handled.unique() == stream_size - 1 - after_poison; }, 60s));
+        stop = true;
+        runner.join();
+        const auto stopped = consumer.stopped();
+        REQUIRE(stopped.size() == 1);
+        CHECK(stopped[0].partition == poison.partition);
+        CHECK(stopped[0].offset == poison.offset);
+        CHECK(consumer.counters().handler_failures == 2);
+    }
+    REQUIRE_FALSE(errors.empty());
+    CHECK_THAT(errors.front().message(), Contains("paused at that record") &&
+                                             Contains("offset " + std::to_string(poison.offset)));
+
+    // A restart redelivers the failing record first, then the rest.
+    HandledLog restarted;
+    Consumer consumer(config);
+    consume(consumer, restarted, [&] { return restarted.unique() == after_poison + 1; });
+    CHECK(restarted.unique() == after_poison + 1);
+    CHECK(restarted.first_offsets().at(poison.partition) == poison.offset);
+    CHECK(restarted.first_offsets().size() == 1);
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs missing packages, builds relkafka and runs the demo: a reliable
-# producer through leader changes and a broker restart on an embedded mock
-# cluster, ending with an audit line.
+# producer and an at-least-once consumer group through leader changes, a
+# broker restart and a rebalance on an embedded mock cluster, ending with an
+# audit line.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -70,6 +70,17 @@ void StreamAudit::record(const Delivery& delivery) {
     reported_.notify_all();
 }
 
+void StreamAudit::record_processed(const Record& record) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++processed_[sequence_of(record.value)];
+    ++processings_;
+}
+
+std::size_t StreamAudit::processed_unique() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return processed_.size();
+}
+
 std::size_t StreamAudit::reports() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return report_count_;
@@ -110,6 +121,9 @@ AuditResult StreamAudit::check(const std::vector<Record>& log) const {
             }
         }
     }
+
+    result.consumed_unique = processed_.size();
+    result.duplicated_deliveries = processings_ - processed_.size();
 
     for (std::int64_t n = 0; n < produced_; ++n) {
         const auto report = reports_.find(n);

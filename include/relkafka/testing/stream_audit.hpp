@@ -28,6 +28,8 @@ struct AuditResult {
     std::size_t reordered = 0;         ///< found after a later message of its partition
     std::size_t misplaced = 0;         ///< acknowledged at another partition/offset than found
     std::size_t unexpected = 0;        ///< log records that are not part of the stream
+    std::size_t consumed_unique = 0;   ///< messages a consumer processed (record_processed)
+    std::size_t duplicated_deliveries = 0;  ///< processings beyond the first per message
 
     /// Everything acknowledged is in the log once, in order, where reported.
     bool clean() const noexcept {
@@ -61,6 +63,10 @@ public:
     std::size_t reports() const;
     /// Waits until `count` reports have arrived or `timeout` passes.
     bool wait_for_reports(std::size_t count, std::chrono::milliseconds timeout) const;
+    /// Records that a consumer's handler processed; counts repeats.
+    void record_processed(const Record& record);
+    std::size_t processed_unique() const;
+
     /// The reports that carried an error, in arrival order.
     std::vector<Delivery> failures() const;
 
@@ -85,6 +91,8 @@ private:
     std::size_t report_count_ = 0;
     std::map<std::int64_t, Report> reports_;
     std::vector<Delivery> failures_;
+    std::map<std::int64_t, int> processed_;
+    std::size_t processings_ = 0;
 };
 
 }  // namespace relkafka::testing

@@ -14,6 +14,7 @@
 #include "detail/dead_letter.hpp"
 #include "detail/errors.hpp"
 #include "detail/handles.hpp"
+#include "detail/moved_from.hpp"
 #include "detail/records.hpp"
 #include "relkafka/producer.hpp"
 
@@ -531,10 +532,7 @@ namespace {
 
 template <class ImplPtr>
 auto& open_impl(const ImplPtr& impl, const char* call) {
-    if (!impl) {
-        throw UsageError(fmt::format("{} on a moved-from Consumer", call));
-    }
-    return *impl;
+    return detail::impl_of(impl, "Consumer", call);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 
 #include "detail/errors.hpp"
 #include "detail/handles.hpp"
+#include "detail/moved_from.hpp"
 #include "detail/kafka_conf.hpp"
 #include "detail/producer_errors.hpp"
 #include "detail/producer_properties.hpp"
@@ -430,10 +431,7 @@ namespace {
 
 template <class ImplPtr>
 auto& open_impl(const ImplPtr& impl, const char* call) {
-    if (!impl) {
-        throw UsageError(fmt::format("{} on a moved-from Producer", call));
-    }
-    return *impl;
+    return detail::impl_of(impl, "Producer", call);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "consume.hpp"
 #include "handled_log.hpp"
 #include "relkafka/consumer.hpp"
 #include "relkafka/producer.hpp"
@@ -23,6 +24,7 @@ using relkafka::ErrorCode;
 using relkafka::Record;
 using relkafka::testing::ApiKey;
 using relkafka::testing::StreamAudit;
+using relkafka::test::consume;
 using relkafka::test::HandledLog;
 using relkafka::test::TestCluster;
 
@@ -105,8 +107,8 @@ const char* protocol_name(relkafka::GroupProtocol protocol) {
 
 // Two members consume a stream produced in three parts; after the first part
 // a third member joins, after the second the first member leaves.
-// `settle(records_so_far, members, commits)` runs before and after each
-// change, with the members of the group at that moment.
+// `settle(records_so_far, members, commits)` runs once the group is first
+// formed and before and after each change, with the members of that moment.
 using Settle = std::function<void(std::int64_t, const std::vector<Member*>&, const GroupCommits&)>;
 
 void stream_through_membership_changes(TestCluster& cluster, relkafka::GroupProtocol protocol,
@@ -131,6 +133,7 @@ void stream_through_membership_changes(TestCluster& cluster, relkafka::GroupProt
         return current;
     };
     relkafka::Producer producer(cluster.producer_config());
+    settle(0, members(), commits);  // the group forms
     for (int step = 0; step < 3; ++step) {
         const std::int64_t so_far = (step + 1) * group_stream / 3;
         for (std::int64_t n = step * group_stream / 3; n < so_far; ++n) {
@@ -259,13 +262,7 @@ TEST_CASE("a consumer killed without close: what it processed since its last com
     }
     expected = count - expected;  // everything not covered by a commit
     Consumer consumer(cluster.consumer_config(group, topic));
-    const auto until = std::chrono::steady_clock::now() + 60s;
-    while (survivor.total() < expected && std::chrono::steady_clock::now() < until) {
-        for (const Record& r : consumer.poll(100ms)) {
-            survivor.add(r);
-            consumer.mark_processed(r);
-        }
-    }
+    consume(consumer, survivor, [&] { return survivor.total() >= expected; });
     consumer.close();
 
     std::size_t redelivered = 0;
@@ -290,100 +287,76 @@ TEST_CASE("a consumer killed without close: what it processed since its last com
     CHECK(survivor.unique() + (victim_processed - redelivered) == count);
 }
 
-TEST_CASE("a sync commit refused with retriable errors is retried and succeeds") {
-    TestCluster cluster;
-    RELKAFKA_REQUIRE_MOCK(cluster);
-    const auto topic = cluster.create_topic("sync-commit-errors", 4, 1);
+namespace {
+
+constexpr int commit_stream = 1000;
+
+// A consumer processes half the stream while the group coordinator (broker
+// 1) refuses the OffsetCommit requests `errors` from the 150th record on,
+// and closes; a second consumer in the group then processes the rest. The
+// second must start exactly where the first stopped.
+std::vector<relkafka::CommitResult> process_through_commit_errors(
+    TestCluster& cluster, relkafka::CommitPolicy policy,
+    const std::vector<relkafka::testing::InjectedError>& errors, relkafka::ConsumerCounters& counters) {
+    const auto topic = cluster.create_topic("commit-errors", 4, 1);
     StreamAudit audit(topic);
-    constexpr int count = 1000;
-    cluster.produce_stream(audit, count);
-    const std::string group = "sync-commit-errors";
+    cluster.produce_stream(audit, commit_stream);
+    const std::string group = "commit-errors";
     cluster.mock()->set_coordinator("group", group, 1);
 
     auto config = cluster.consumer_config(group, topic);
-    config.commit = relkafka::SyncCommit{100, 5, 50ms};
+    config.commit = policy;
     std::vector<relkafka::CommitResult> results;
     config.on_commit = [&](const relkafka::CommitResult& r) { results.push_back(r); };
     HandledLog first, second;
     {
         Consumer consumer(config);
-        const auto until = std::chrono::steady_clock::now() + 60s;
-        bool injected = false;
-        while (first.total() < count / 2 && std::chrono::steady_clock::now() < until) {
-            for (const Record& r : consumer.poll(100ms)) {
-                if (first.total() == count / 2) {
-                    break;
+        consume(
+            consumer, first, [&] { return first.total() == commit_stream / 2; }, 60s,
+            [&] {
+                if (first.total() == 150) {
+                    cluster.mock()->push_broker_request_errors(1, ApiKey::OffsetCommit, errors);
                 }
-                if (!injected && first.total() == 150) {
-                    cluster.mock()->push_broker_request_errors(
-                        1, ApiKey::OffsetCommit,
-                        {{ErrorCode::RequestTimedOut, 0ms}, {ErrorCode::CoordinatorNotAvailable, 0ms}});
-                    injected = true;
-                }
-                first.add(r);
-                consumer.mark_processed(r);
-            }
-        }
-        CHECK(cluster.mock()->pending_broker_request_errors(1, ApiKey::OffsetCommit) == 0);
-        const auto counters = consumer.counters();
-        std::cout << "commits " << counters.commits << ", retries " << counters.commit_retries
-                  << ", failed " << counters.commits_failed << std::endl;
-        CHECK(counters.commits_failed == 0);
+            });
         consumer.close();
+        counters = consumer.counters();  // close() serves the last commit results
     }
+    CHECK(cluster.mock()->pending_broker_request_errors(1, ApiKey::OffsetCommit) == 0);
+    {
+        config.on_commit = nullptr;
+        Consumer consumer(config);
+        consume(consumer, second, [&] { return second.total() >= commit_stream - first.total(); });
+    }
+    CHECK(first.unique() + second.unique() == commit_stream);
+    CHECK(second.missing(commit_stream) == first.unique());
+    return results;
+}
+
+}  // namespace
+
+TEST_CASE("a sync commit refused with retriable errors is retried and succeeds") {
+    TestCluster cluster;
+    RELKAFKA_REQUIRE_MOCK(cluster);
+    relkafka::ConsumerCounters counters;
+    const auto results = process_through_commit_errors(
+        cluster, relkafka::SyncCommit{100, 5, 50ms},
+        {{ErrorCode::RequestTimedOut, 0ms}, {ErrorCode::CoordinatorNotAvailable, 0ms}}, counters);
+    std::cout << "sync commits " << counters.commits << ", retried by relkafka "
+              << counters.commit_retries << ", failed " << counters.commits_failed << std::endl;
+    CHECK(counters.commits_failed == 0);
+    REQUIRE_FALSE(results.empty());
     for (const auto& r : results) {
         CHECK(r.synchronous);
         CHECK_FALSE(r.error);
     }
-    {
-        Consumer consumer(config);
-        const auto until = std::chrono::steady_clock::now() + 60s;
-        while (second.total() < count - first.total() && std::chrono::steady_clock::now() < until) {
-            for (const Record& r : consumer.poll(100ms)) {
-                second.add(r);
-                consumer.mark_processed(r);
-            }
-        }
-    }
-    CHECK(first.unique() + second.unique() == count);
-    CHECK(second.missing(count) == first.unique());
 }
 
 TEST_CASE("a failed async commit is reported and repaired by the next one") {
     TestCluster cluster;
     RELKAFKA_REQUIRE_MOCK(cluster);
-    const auto topic = cluster.create_topic("async-commit-errors", 4, 1);
-    StreamAudit audit(topic);
-    constexpr int count = 1000;
-    cluster.produce_stream(audit, count);
-    const std::string group = "async-commit-errors";
-    cluster.mock()->set_coordinator("group", group, 1);
-
-    auto config = cluster.consumer_config(group, topic);
-    config.commit = relkafka::AsyncCommit{100};
-    std::vector<relkafka::CommitResult> results;
-    config.on_commit = [&](const relkafka::CommitResult& r) { results.push_back(r); };
-    HandledLog first, second;
-    {
-        Consumer consumer(config);
-        bool injected = false;
-        const auto until = std::chrono::steady_clock::now() + 60s;
-        while (first.total() < count / 2 && std::chrono::steady_clock::now() < until) {
-            for (const Record& r : consumer.poll(100ms)) {
-                if (first.total() == count / 2) {
-                    break;
-                }
-                if (!injected && first.total() == 150) {
-                    cluster.mock()->push_broker_request_errors(
-                        1, ApiKey::OffsetCommit, {{ErrorCode::RebalanceInProgress, 0ms}});
-                    injected = true;
-                }
-                first.add(r);
-                consumer.mark_processed(r);
-            }
-        }
-        consumer.close();
-    }
+    relkafka::ConsumerCounters counters;
+    const auto results = process_through_commit_errors(
+        cluster, relkafka::AsyncCommit{100}, {{ErrorCode::RebalanceInProgress, 0ms}}, counters);
     const auto failed = std::find_if(results.begin(), results.end(),
                                      [](const relkafka::CommitResult& r) { return bool(r.error); });
     REQUIRE(failed != results.end());
@@ -391,16 +364,5 @@ TEST_CASE("a failed async commit is reported and repaired by the next one") {
     CHECK(failed->error.code() == ErrorCode::RebalanceInProgress);
     CHECK(std::any_of(failed + 1, results.end(),
                       [](const relkafka::CommitResult& r) { return !r.error; }));
-    {
-        Consumer consumer(config);
-        const auto until = std::chrono::steady_clock::now() + 60s;
-        while (second.total() < count - first.total() && std::chrono::steady_clock::now() < until) {
-            for (const Record& r : consumer.poll(100ms)) {
-                second.add(r);
-                consumer.mark_processed(r);
-            }
-        }
-    }
-    CHECK(first.unique() + second.unique() == count);
-    CHECK(second.missing(count) == first.unique());
+    CHECK(counters.commits_failed >= 1);
 }

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "consume.hpp"
 #include "handled_log.hpp"
 #include "relkafka/consumer.hpp"
 #include "relkafka/testing/stream_audit.hpp"
@@ -15,28 +16,13 @@ using Catch::Contains;
 using relkafka::Consumer;
 using relkafka::Record;
 using relkafka::testing::StreamAudit;
+using relkafka::test::consume;
 using relkafka::test::HandledLog;
 using relkafka::test::TestCluster;
 
 namespace {
 
 constexpr int stream_size = 1000;
-
-// Polls until `enough` holds (then stops mid-batch) or the deadline passes;
-// each record handled is logged and marked processed.
-void consume(Consumer& consumer, HandledLog& log, const std::function<bool()>& enough,
-             std::chrono::seconds deadline = 60s) {
-    const auto until = std::chrono::steady_clock::now() + deadline;
-    while (!enough() && std::chrono::steady_clock::now() < until) {
-        for (const Record& r : consumer.poll(100ms)) {
-            if (enough()) {
-                break;
-            }
-            log.add(r);
-            consumer.mark_processed(r);
-        }
-    }
-}
 
 std::string policy_name(const relkafka::CommitPolicy& policy) {
     const char* names[] = {"AsyncThenSync", "SyncCommit", "AsyncCommit", "AutoCommit", "AtMostOnce"};

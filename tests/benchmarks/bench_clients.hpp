@@ -1,0 +1,71 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <librdkafka/rdkafka.h>
+
+#include "relkafka/config.hpp"
+#include "relkafka/producer.hpp"
+#include "relkafka/testing/mock_cluster.hpp"
+
+namespace relkafka::bench {
+
+// librdkafka properties beyond relkafka's policies, applied to both clients.
+using Overrides = std::map<std::string, std::string>;
+
+// A fresh 3-broker mock cluster with one 4-partition topic.
+class BenchCluster {
+public:
+    BenchCluster();
+    const std::string& bootstrap_servers() const noexcept { return mock_.bootstrap_servers(); }
+    const std::string& topic() const noexcept { return topic_; }
+
+private:
+    testing::MockCluster mock_{3};
+    std::string topic_ = "bench";  // short enough for std::string's inline buffer
+};
+
+// relkafka's defaults, plus what the mock's timing needs, plus `extra`.
+ProducerConfig facade_config(const std::string& bootstrap, const Overrides& extra = {});
+
+// A raw librdkafka producer with the properties relkafka derives from its
+// defaults, written out by hand, plus the same overrides as facade_config.
+class RawProducer {
+public:
+    using DeliveryReport = void (*)(rd_kafka_t*, const rd_kafka_message_t*, void*);
+
+    RawProducer(const std::string& bootstrap, const Overrides& extra, DeliveryReport on_delivery,
+                void* opaque);
+    ~RawProducer();
+    RawProducer(const RawProducer&) = delete;
+    RawProducer& operator=(const RawProducer&) = delete;
+
+    rd_kafka_t* get() const noexcept { return rk_; }
+
+private:
+    rd_kafka_t* rk_ = nullptr;
+};
+
+// Properties whose values differ between two clients' effective librdkafka
+// configurations (callback pointers and opaque excluded), as "key: a vs b".
+// `compared` receives how many properties were compared.
+std::vector<std::string> config_differences(rd_kafka_t* facade, rd_kafka_t* raw,
+                                            std::size_t& compared);
+
+// Sends a few messages to every partition and waits for them, so that
+// metadata, broker connections and the producer id are in place before
+// anything is timed. Throws if a warm-up message fails.
+void warm_up(Producer& producer, const std::string& topic);
+void warm_up(rd_kafka_t* rk, const std::string& topic);
+
+// Queues one copied value (RD_KAFKA_MSG_F_COPY), partitioner's choice.
+rd_kafka_resp_err_t raw_try_produce(rd_kafka_t* rk, const std::string& topic,
+                                    const std::string& value);
+
+// raw_try_produce(), serving delivery reports on the calling thread while
+// librdkafka's queue is full; throws on any other error.
+void raw_produce(rd_kafka_t* rk, const std::string& topic, const std::string& value);
+
+}  // namespace relkafka::bench

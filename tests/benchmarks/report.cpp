@@ -1,0 +1,213 @@
+#include "report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "bench_clients.hpp"
+#include "heap_per_message.hpp"
+#include "send_latency.hpp"
+
+namespace relkafka::bench {
+
+namespace {
+
+constexpr std::size_t value_sizes[] = {100, 1024};
+
+template <class Field>
+double median_of(const std::vector<RunResult>& runs, Field field) {
+    std::vector<double> values;
+    for (const auto& run : runs) {
+        values.push_back(run.*field);
+    }
+    return median(values);
+}
+
+// Every run's figure, to show the spread behind a median.
+template <class Field>
+std::string each(const std::vector<RunResult>& runs, Field field, int decimals) {
+    std::string out;
+    for (const auto& run : runs) {
+        out += fmt::format("{}{:.{}f}", out.empty() ? "" : " ", run.*field, decimals);
+    }
+    return out;
+}
+
+double ratio(double facade, double raw) {
+    return raw > 0 ? facade / raw : 0;
+}
+
+std::string size_name(std::size_t size) {
+    return size % 1024 == 0 ? fmt::format("{} KiB", size / 1024) : fmt::format("{} B", size);
+}
+
+std::string label(bool diagnostic, const char* name) {
+    return fmt::format("{}{}", diagnostic ? "(diag) " : "", name);
+}
+
+void print_throughput_header() {
+    fmt::print("  {:<34} {:>9} {:>9} {:>7} {:>7} {:>6} {:>11} {:>13} {:>11}\n", "", "msgs/s", "raw",
+               "MB/s", "raw", "ratio", "CPU us/msg", "ctx sw/1k msg", "peak RSS MB");
+}
+
+void print_throughput_row(const std::string& name, const std::vector<RunResult>& facade,
+                          const std::vector<RunResult>& raw) {
+    const auto both = [&](double RunResult::*field) {
+        return std::pair(median_of(facade, field), median_of(raw, field));
+    };
+    const auto [rate, raw_rate] = both(&RunResult::msgs_per_s);
+    const auto [mb, raw_mb] = both(&RunResult::mb_per_s);
+    const auto [cpu, raw_cpu] = both(&RunResult::cpu_us_per_msg);
+    const auto [switches, raw_switches] = both(&RunResult::switches_per_kmsg);
+    const auto [rss, raw_rss] = both(&RunResult::peak_rss_mb);
+    fmt::print(
+        "  {:<34} {:>9.0f} {:>9.0f} {:>7.1f} {:>7.1f} {:>6.3f} {:>5.2f} {:>5.2f} {:>6.1f} "
+        "{:>6.1f} {:>5.0f} {:>5.0f}\n",
+        name, rate, raw_rate, mb, raw_mb, ratio(rate, raw_rate), cpu, raw_cpu, switches,
+        raw_switches, rss, raw_rss);
+}
+
+}  // namespace
+
+void Report::keep(std::vector<RunResult>& runs, const RunResult& result, const std::string& what) {
+    if (!result.ok) {
+        all_ok_ = false;
+        fmt::print("run failed: {}: {}\n", what, result.error);
+    }
+    runs.push_back(result);
+}
+
+bool Report::same_config() {
+    const RunResult result = run_in_child([] {
+        const BenchCluster cluster;
+        Producer facade(facade_config(cluster.bootstrap_servers()));
+        RawProducer raw(
+            cluster.bootstrap_servers(), {}, [](rd_kafka_t*, const rd_kafka_message_t*, void*) {},
+            nullptr);
+        std::size_t compared = 0;
+        const auto differences = config_differences(facade.native_handle(), raw.get(), compared);
+        for (const auto& difference : differences) {
+            fmt::print("config differs: {}\n", difference);
+        }
+        if (differences.empty()) {
+            fmt::print(
+                "config check: facade and raw effective librdkafka configurations are "
+                "identical ({} properties; callbacks and opaque excluded)\n",
+                compared);
+        }
+        std::fflush(stdout);  // the child leaves with _exit()
+        RunResult outcome;
+        outcome.ok = differences.empty();
+        return outcome;
+    });
+    if (!result.ok) {
+        fmt::print("run failed: config check: {}\n",
+                   result.error[0] != '\0' ? result.error : "configurations differ");
+    }
+    return result.ok;
+}
+
+std::map<SendVariant, double> Report::throughput() {
+    constexpr SendVariant compared[] = {SendVariant::FacadeCallback, SendVariant::FacadeFuture,
+                                        SendVariant::RawPollThread,
+                                        SendVariant::FacadeExplicitPoll};
+    std::map<SendVariant, double> worst = {{SendVariant::FacadeCallback, 1e9},
+                                           {SendVariant::FacadeFuture, 1e9}};
+    print_throughput_header();
+    for (const std::size_t size : value_sizes) {
+        std::map<SendVariant, std::vector<RunResult>> runs;
+        for (int round = 0; round < plan_.rounds; ++round) {
+            for (const SendVariant variant :
+                 {SendVariant::Raw, compared[0], compared[1], compared[2], compared[3]}) {
+                keep(runs[variant],
+                     run_in_child([&] { return run_throughput(variant, size, plan_.messages); }),
+                     fmt::format("{} {}", variant_name(variant), size_name(size)));
+            }
+        }
+        const auto& raw = runs[SendVariant::Raw];
+        fmt::print("  {} values\n", size_name(size));
+        std::string spread = "raw " + each(raw, &RunResult::msgs_per_s, 0);
+        for (const SendVariant variant : compared) {
+            const bool diagnostic = worst.count(variant) == 0;
+            print_throughput_row(label(diagnostic, variant_name(variant)), runs[variant], raw);
+            if (!diagnostic) {
+                worst[variant] =
+                    std::min(worst[variant], ratio(median_of(runs[variant], &RunResult::msgs_per_s),
+                                                   median_of(raw, &RunResult::msgs_per_s)));
+            }
+            spread += fmt::format(" | {} {}", variant_name(variant),
+                                  each(runs[variant], &RunResult::msgs_per_s, 0));
+        }
+        fmt::print("  runs, msgs/s: {}\n", spread);
+    }
+    return worst;
+}
+
+double Report::latency() {
+    constexpr LatencyVariant compared[] = {LatencyVariant::SendSync,
+                                           LatencyVariant::SendSyncExplicitPoll};
+    std::map<LatencyVariant, std::vector<RunResult>> runs;
+    for (int round = 0; round < plan_.rounds; ++round) {
+        for (const LatencyVariant variant : {LatencyVariant::Raw, compared[0], compared[1]}) {
+            keep(runs[variant], run_in_child([&] {
+                     return run_send_sync_latency(variant, plan_.latency_samples);
+                 }),
+                 latency_variant_name(variant));
+        }
+    }
+    const auto& raw = runs[LatencyVariant::Raw];
+    const std::pair<const char*, double RunResult::*> percentiles[] = {
+        {"p50", &RunResult::p50_us}, {"p99", &RunResult::p99_us}, {"p999", &RunResult::p999_us}};
+    for (const LatencyVariant variant : compared) {
+        const std::string name =
+            label(variant == LatencyVariant::SendSyncExplicitPoll, latency_variant_name(variant));
+        for (const auto& [percentile_name, field] : percentiles) {
+            const double f = median_of(runs[variant], field);
+            const double r = median_of(raw, field);
+            fmt::print(
+                "  {:<30} {:<4} {:>7.1f} us | raw {:>7.1f} us | ratio {:.3f} | runs: {} | "
+                "raw: {}\n",
+                name, percentile_name, f, r, ratio(f, r), each(runs[variant], field, 1),
+                each(raw, field, 1));
+        }
+    }
+    return ratio(median_of(runs[LatencyVariant::SendSync], &RunResult::p50_us),
+                 median_of(raw, &RunResult::p50_us));
+}
+
+void Report::heap() {
+    constexpr SendVariant variants[] = {SendVariant::Raw, SendVariant::FacadeCallback,
+                                        SendVariant::FacadeFuture};
+    std::map<SendVariant, std::vector<RunResult>> runs;
+    bool measurable = true;
+    for (int round = 0; round < plan_.rounds; ++round) {
+        for (const SendVariant variant : variants) {
+            const RunResult result =
+                run_in_child([&] { return run_heap_per_message(variant, plan_.queued); });
+            measurable = measurable && !std::isnan(result.heap_bytes_per_msg);
+            keep(runs[variant], result, fmt::format("heap {}", variant_name(variant)));
+        }
+    }
+    if (!measurable) {
+        fmt::print(
+            "  NA: mallinfo2() does not see this process's malloc (sanitizer or preloaded "
+            "allocator)\n");
+        return;
+    }
+    const auto& raw = runs[SendVariant::Raw];
+    const double raw_bytes = median_of(raw, &RunResult::heap_bytes_per_msg);
+    for (const SendVariant variant : {SendVariant::FacadeCallback, SendVariant::FacadeFuture}) {
+        const double bytes = median_of(runs[variant], &RunResult::heap_bytes_per_msg);
+        fmt::print(
+            "  {:<17} {:>6.1f} B/msg | raw {:>6.1f} B/msg | facade-raw {:+.1f} B/msg | "
+            "ratio {:.3f} | peak RSS {:.0f} MB (raw {:.0f} MB)\n",
+            variant_name(variant), bytes, raw_bytes, bytes - raw_bytes, ratio(bytes, raw_bytes),
+            median_of(runs[variant], &RunResult::peak_rss_mb),
+            median_of(raw, &RunResult::peak_rss_mb));
+    }
+}
+
+}  // namespace relkafka::bench

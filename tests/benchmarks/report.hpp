@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bench_support.hpp"
+#include "produce_throughput.hpp"
+
+namespace relkafka::bench {
+
+// How much work each section of the report does.
+struct Plan {
+    std::size_t messages;         // per throughput run
+    int rounds;                   // runs of each variant, interleaved
+    std::size_t latency_samples;  // per latency run
+    std::size_t queued;           // messages held per heap run
+};
+
+// The sections of producer_bench's output. Each runs every variant once per
+// round, in the same order every round (raw first), each run in a fresh
+// process, and prints medians over the rounds beside the raw baseline.
+class Report {
+public:
+    explicit Report(const Plan& plan) : plan_(plan) {}
+
+    // Prints whether the facade's and the raw producer's effective librdkafka
+    // configurations are identical; false if they are not.
+    bool same_config();
+
+    // Returns, per facade variant, the lowest over value sizes of
+    // median(facade msgs/s) / median(raw msgs/s).
+    std::map<SendVariant, double> throughput();
+
+    // Returns median(send_sync p50) / median(raw p50).
+    double latency();
+
+    void heap();
+
+    bool all_runs_ok() const noexcept { return all_ok_; }
+
+private:
+    void keep(std::vector<RunResult>& runs, const RunResult& result, const std::string& what);
+
+    Plan plan_;
+    bool all_ok_ = true;
+};
+
+}  // namespace relkafka::bench

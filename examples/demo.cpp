@@ -84,7 +84,7 @@ int main() {
     relkafka::Producer producer(producer_config);
     for (int round = 0; round < rounds; ++round) {
         for (int i = 0; i < per_round; ++i) {
-            producer.send(audit.message(round * per_round + i), audit.on_delivery());
+            producer.send(audit.message(round * per_round + i), audit.on_delivery(round * per_round + i));
         }
         switch (round) {
             case 2:

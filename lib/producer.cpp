@@ -19,6 +19,8 @@
 #include "detail/kafka_conf.hpp"
 #include "detail/producer_errors.hpp"
 #include "detail/producer_properties.hpp"
+#include "detail/records.hpp"
+#include "detail/slab_pool.hpp"
 
 namespace relkafka {
 
@@ -27,16 +29,23 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// What librdkafka needs to carry per message: the message (its payload is
-// passed to librdkafka without a copy) and where the outcome goes.
+// Where a message's outcome goes: all the facade keeps per message in
+// flight. librdkafka holds its own copy of the payload, as it would for any
+// caller, and a failed message is rebuilt from that copy to be handed back.
 struct PendingSend {
-    PendingSend(Message m, DeliveryCallback callback)
-        : message(std::move(m)), reply(std::move(callback)) {}
-    explicit PendingSend(Message m) : message(std::move(m)), reply(std::promise<Delivery>()) {}
+    explicit PendingSend(DeliveryCallback callback) : reply(std::move(callback)) {}
+    PendingSend() : reply(std::promise<Delivery>()) {}
 
-    Message message;
     std::variant<DeliveryCallback, std::promise<Delivery>> reply;
+    std::optional<std::int32_t> partition;  // as requested, to hand the message back as sent
 };
+
+// Created by senders, destroyed by the callback thread: pooled in slabs.
+using PendingPool = detail::SlabPool<PendingSend>;
+struct ReleasePending {
+    void operator()(PendingSend* pending) const noexcept { PendingPool::release(pending); }
+};
+using PendingPtr = std::unique_ptr<PendingSend, ReleasePending>;
 
 Persistence to_persistence(rd_kafka_msg_status_t status) {
     switch (status) {
@@ -69,7 +78,8 @@ public:
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
 
-    void send(std::unique_ptr<PendingSend> pending);
+    void send(Message&& message, DeliveryCallback on_delivery);
+    void send(Message&& message, PendingPtr pending);
     std::future<Delivery> send_future(Message message);
     Delivery send_sync(Message message);
     Error flush(milliseconds timeout);
@@ -88,22 +98,24 @@ private:
     static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
     static void on_client_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
 
-    rd_kafka_resp_err_t produce(PendingSend& pending);
+    rd_kafka_resp_err_t produce(const Message& message, PendingSend& pending);
     void wait_for_room(std::size_t completed_before, Clock::time_point deadline);
-    Error send_error(rd_kafka_resp_err_t err, const PendingSend& pending, bool blocked) const;
+    Error send_error(rd_kafka_resp_err_t err, const Message& message, bool blocked) const;
     Error delivery_error(rd_kafka_resp_err_t err) const;
     Error fatal_error_or(rd_kafka_resp_err_t err, const std::string& what) const;
     void finish(PendingSend& pending, Delivery&& delivery);
     void poll_loop();
 
     ProducerConfig config_;
+    PendingPool pending_pool_;
     detail::KafkaHandle rk_;
     std::size_t max_message_bytes_ = 0;
 
     std::atomic<State> state_{State::Open};
     std::atomic<int> active_sends_{0};
-    std::atomic<std::size_t> queued_{0};
-    std::atomic<std::size_t> completed_{0};
+    // Written by senders and by the callback thread: kept on separate lines.
+    alignas(64) std::atomic<std::size_t> queued_{0};
+    alignas(64) std::atomic<std::size_t> completed_{0};
 
     // Senders blocked on a full queue wait here for a completion.
     std::mutex room_mutex_;
@@ -152,8 +164,33 @@ void Producer::Impl::poll_loop() {
     }
 }
 
-rd_kafka_resp_err_t Producer::Impl::produce(PendingSend& pending) {
-    const Message& m = pending.message;
+rd_kafka_resp_err_t Producer::Impl::produce(const Message& m, PendingSend& pending) {
+    // Only what the message sets: librdkafka's defaults cover the rest.
+    rd_kafka_vu_t fields[8];
+    std::size_t count = 0;
+    auto add = [&](rd_kafka_vtype_t type) -> rd_kafka_vu_t& {
+        fields[count].vtype = type;
+        return fields[count++];
+    };
+    add(RD_KAFKA_VTYPE_TOPIC).u.cstr = m.topic.c_str();
+    add(RD_KAFKA_VTYPE_MSGFLAGS).u.i = RD_KAFKA_MSG_F_COPY;
+    add(RD_KAFKA_VTYPE_OPAQUE).u.ptr = &pending;
+    if (m.value) {
+        auto& value = add(RD_KAFKA_VTYPE_VALUE);
+        value.u.mem.ptr = const_cast<char*>(m.value->data());
+        value.u.mem.size = m.value->size();
+    }
+    if (m.key) {
+        auto& key = add(RD_KAFKA_VTYPE_KEY);
+        key.u.mem.ptr = const_cast<char*>(m.key->data());
+        key.u.mem.size = m.key->size();
+    }
+    if (m.partition) {
+        add(RD_KAFKA_VTYPE_PARTITION).u.i32 = *m.partition;
+    }
+    if (m.timestamp) {
+        add(RD_KAFKA_VTYPE_TIMESTAMP).u.i64 = m.timestamp->time_since_epoch().count();
+    }
     detail::HeadersHandle headers;
     if (!m.headers.empty()) {
         headers.reset(rd_kafka_headers_new(m.headers.size()));
@@ -161,31 +198,26 @@ rd_kafka_resp_err_t Producer::Impl::produce(PendingSend& pending) {
             rd_kafka_header_add(headers.get(), h.name.data(), static_cast<ssize_t>(h.name.size()),
                                 h.value.data(), static_cast<ssize_t>(h.value.size()));
         }
+        add(RD_KAFKA_VTYPE_HEADERS).u.headers = headers.get();
     }
-    const void* key = m.key ? m.key->data() : nullptr;
-    const std::size_t key_size = m.key ? m.key->size() : 0;
-    void* value = m.value ? const_cast<char*>(m.value->data()) : nullptr;
-    const std::size_t value_size = m.value ? m.value->size() : 0;
-    const std::int64_t timestamp = m.timestamp ? m.timestamp->time_since_epoch().count() : 0;
-    const std::int32_t partition = m.partition.value_or(RD_KAFKA_PARTITION_UA);
-    // Flags 0: librdkafka neither copies nor frees the payload; the
-    // PendingSend owns it until the delivery report.
-    const rd_kafka_resp_err_t err = rd_kafka_producev(
-        rk_.get(), RD_KAFKA_V_TOPIC(m.topic.c_str()), RD_KAFKA_V_PARTITION(partition),
-        RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_KEY(key, key_size), RD_KAFKA_V_VALUE(value, value_size),
-        RD_KAFKA_V_TIMESTAMP(timestamp), RD_KAFKA_V_HEADERS(headers.get()),
-        RD_KAFKA_V_OPAQUE(&pending), RD_KAFKA_V_END);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        (void)headers.release();  // librdkafka owns them now
+    const detail::ErrorHandle error(rd_kafka_produceva(rk_.get(), fields, count));
+    if (error) {
+        return rd_kafka_error_code(error.get());
     }
-    return err;
+    (void)headers.release();  // librdkafka owns them now
+    return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-void Producer::Impl::send(std::unique_ptr<PendingSend> pending) {
+void Producer::Impl::send(Message&& message, DeliveryCallback on_delivery) {
+    send(std::move(message), PendingPtr(pending_pool_.make(std::move(on_delivery))));
+}
+
+void Producer::Impl::send(Message&& message, PendingPtr pending) {
     ActiveSend active(active_sends_);
     if (state_.load() != State::Open) {
         throw UsageError("send() on a closed Producer: create a new Producer to send more messages");
     }
+    pending->partition = message.partition;
 
     Clock::time_point deadline{};
     bool blocked = false;
@@ -194,7 +226,7 @@ void Producer::Impl::send(std::unique_ptr<PendingSend> pending) {
         // Counted before it is queued so that a delivery report can never
         // make in_flight() negative.
         queued_.fetch_add(1);
-        const rd_kafka_resp_err_t err = produce(*pending);
+        const rd_kafka_resp_err_t err = produce(message, *pending);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             (void)pending.release();  // on_delivery takes it back
             return;
@@ -210,7 +242,9 @@ void Producer::Impl::send(std::unique_ptr<PendingSend> pending) {
         }
         if (!may_wait || Clock::now() >= deadline) {
             Delivery failed;
-            failed.error = send_error(err, *pending, blocked);
+            failed.topic = message.topic;
+            failed.error = send_error(err, message, blocked);
+            failed.message = std::move(message);  // handed back as it came
             finish(*pending, std::move(failed));
             return;
         }
@@ -236,9 +270,9 @@ void Producer::Impl::wait_for_room(std::size_t completed_before, Clock::time_poi
 }
 
 std::future<Delivery> Producer::Impl::send_future(Message message) {
-    auto pending = std::make_unique<PendingSend>(std::move(message));
+    PendingPtr pending(pending_pool_.make());
     std::future<Delivery> outcome = std::get<std::promise<Delivery>>(pending->reply).get_future();
-    send(std::move(pending));
+    send(std::move(message), std::move(pending));
     return outcome;
 }
 
@@ -258,7 +292,6 @@ Delivery Producer::Impl::send_sync(Message message) {
 }
 
 void Producer::Impl::finish(PendingSend& pending, Delivery&& delivery) {
-    delivery.message = std::move(pending.message);
     if (delivery.error && collecting_.load()) {
         std::lock_guard<std::mutex> lock(handed_back_mutex_);
         handed_back_.push_back(delivery);
@@ -283,9 +316,10 @@ void Producer::Impl::finish(PendingSend& pending, Delivery&& delivery) {
 
 void Producer::Impl::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<Impl*>(opaque);
-    std::unique_ptr<PendingSend> pending(static_cast<PendingSend*>(m->_private));
+    PendingPtr pending(static_cast<PendingSend*>(m->_private));
 
     Delivery delivery;
+    delivery.topic = rd_kafka_topic_name(m->rkt);
     delivery.partition = m->partition;
     delivery.offset = m->offset;
     rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
@@ -296,6 +330,7 @@ void Producer::Impl::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*
     delivery.persistence = to_persistence(rd_kafka_message_status(m));
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         delivery.error = self->delivery_error(m->err);
+        delivery.message = detail::to_message(m, pending->partition);
     }
     self->finish(*pending, std::move(delivery));
 
@@ -352,15 +387,16 @@ Error Producer::Impl::delivery_error(rd_kafka_resp_err_t err) const {
     return detail::delivery_failure(err, config_);
 }
 
-Error Producer::Impl::send_error(rd_kafka_resp_err_t err, const PendingSend& pending,
+Error Producer::Impl::send_error(rd_kafka_resp_err_t err, const Message& message,
                                  bool blocked) const {
-    if (err == RD_KAFKA_RESP_ERR__FATAL) {
-        return fatal_error_or(err, "send failed");
+    // After a fatal error librdkafka refuses sends with the underlying code.
+    if (auto fatal = fatal_error()) {
+        return detail::caused_by_fatal(*fatal, err);
     }
     const detail::QueueWait wait = state_.load() != State::Open ? detail::QueueWait::Closed
                                    : blocked                    ? detail::QueueWait::TimedOut
                                                                 : detail::QueueWait::None;
-    return detail::send_failure(err, pending.message, config_, max_message_bytes_, wait);
+    return detail::send_failure(err, message, config_, max_message_bytes_, wait);
 }
 
 Error Producer::Impl::flush(milliseconds timeout) {
@@ -469,7 +505,7 @@ std::future<Delivery> Producer::send(Message message) {
 
 void Producer::send(Message message, DeliveryCallback on_delivery) {
     auto& impl = open_impl(impl_, "send()");
-    impl.send(std::make_unique<PendingSend>(std::move(message), std::move(on_delivery)));
+    impl.send(std::move(message), std::move(on_delivery));
 }
 
 Error Producer::flush(std::chrono::milliseconds timeout) {

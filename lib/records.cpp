@@ -2,33 +2,58 @@
 
 namespace relkafka::detail {
 
+namespace {
+
+std::optional<std::string> bytes(const void* data, std::size_t size) {
+    if (data == nullptr) {
+        return std::nullopt;
+    }
+    return std::string(static_cast<const char*>(data), size);
+}
+
+std::vector<Header> headers_of(const rd_kafka_message_t* m) {
+    std::vector<Header> result;
+    rd_kafka_headers_t* headers = nullptr;
+    if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return result;
+    }
+    const char* name = nullptr;
+    const void* value = nullptr;
+    size_t size = 0;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+        result.push_back({name, bytes(value, size).value_or(std::string())});
+    }
+    return result;
+}
+
+Timestamp timestamp_of(const rd_kafka_message_t* m) {
+    return Timestamp(std::chrono::milliseconds(rd_kafka_message_timestamp(m, nullptr)));
+}
+
+}  // namespace
+
 Record to_record(const rd_kafka_message_t* m) {
     Record r;
     r.topic = rd_kafka_topic_name(m->rkt);
     r.partition = m->partition;
     r.offset = m->offset;
-    if (m->key != nullptr) {
-        r.key.emplace(static_cast<const char*>(m->key), m->key_len);
-    }
-    if (m->payload != nullptr) {
-        r.value.emplace(static_cast<const char*>(m->payload), m->len);
-    }
-    rd_kafka_headers_t* headers = nullptr;
-    // Detached from the message would let us take them without copying, but
-    // the message is const here; headers are small.
-    if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char* name = nullptr;
-        const void* value = nullptr;
-        size_t size = 0;
-        for (size_t i = 0;
-             rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
-             ++i) {
-            r.headers.push_back(
-                {name, value != nullptr ? std::string(static_cast<const char*>(value), size) : ""});
-        }
-    }
-    r.timestamp = Timestamp(std::chrono::milliseconds(rd_kafka_message_timestamp(m, nullptr)));
+    r.key = bytes(m->key, m->key_len);
+    r.value = bytes(m->payload, m->len);
+    r.headers = headers_of(m);
+    r.timestamp = timestamp_of(m);
     return r;
+}
+
+Message to_message(const rd_kafka_message_t* m, std::optional<std::int32_t> partition) {
+    Message message;
+    message.topic = rd_kafka_topic_name(m->rkt);
+    message.key = bytes(m->key, m->key_len);
+    message.value = bytes(m->payload, m->len);
+    message.headers = headers_of(m);
+    message.partition = partition;
+    message.timestamp = timestamp_of(m);
+    return message;
 }
 
 }  // namespace relkafka::detail

@@ -137,7 +137,7 @@ void stream_through_membership_changes(TestCluster& cluster, relkafka::GroupProt
     for (int step = 0; step < 3; ++step) {
         const std::int64_t so_far = (step + 1) * group_stream / 3;
         for (std::int64_t n = step * group_stream / 3; n < so_far; ++n) {
-            producer.send(audit.message(n), audit.on_delivery());
+            producer.send(audit.message(n), audit.on_delivery(n));
         }
         REQUIRE_FALSE(producer.flush(30s));
         if (step == 2) {

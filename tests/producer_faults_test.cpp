@@ -46,7 +46,7 @@ AuditResult stream_through(TestCluster& cluster, Producer& producer, const std::
             const int n = round * per_round + i;
             relkafka::Message m = audit.message(n);
             m.partition = n % partitions;
-            producer.send(std::move(m), audit.on_delivery());
+            producer.send(std::move(m), audit.on_delivery(n));
         }
         fault(round, audit);
         REQUIRE(audit.wait_for_reports(static_cast<std::size_t>(round) * per_round, 60s));
@@ -191,7 +191,7 @@ TEST_CASE("messages that outlive the delivery timeout while the cluster is down 
     }
     constexpr int stranded = 50;
     for (int n = 1; n <= stranded; ++n) {
-        producer.send(audit.message(n), audit.on_delivery());
+        producer.send(audit.message(n), audit.on_delivery(n));
     }
 
     if (expire) {
@@ -243,7 +243,7 @@ TEST_CASE("destroying a producer reports every undelivered message to its callba
         REQUIRE(producer.send_sync(audit.message(0)).ok());
         cluster.mock()->broker_down(1);
         for (int n = 1; n <= 20; ++n) {
-            producer.send(audit.message(n), audit.on_delivery());
+            producer.send(audit.message(n), audit.on_delivery(n));
         }
     }
     CHECK(audit.reports() == 20);
@@ -268,7 +268,7 @@ TEST_CASE("a fatal idempotence error fails every pending and later message as fa
 
     cluster.mock()->broker_down(1);  // keep the next messages queued
     for (int n = 1; n <= 20; ++n) {
-        producer.send(audit.message(n), audit.on_delivery());
+        producer.send(audit.message(n), audit.on_delivery(n));
     }
     rd_kafka_test_fatal_error(producer.native_handle(), RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
                               "injected by the test");
@@ -287,6 +287,7 @@ TEST_CASE("a fatal idempotence error fails every pending and later message as fa
     CHECK_THAT(fatal->message(), Contains("injected by the test") && Contains("new Producer"));
 
     const Delivery later = producer.send_sync(audit.message(21));
+    INFO(later.error.to_string());
     CHECK(later.error.fatal());
     CHECK_FALSE(later.ok());
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "relkafka/error.hpp"
 #include "relkafka/message.hpp"
@@ -21,17 +22,20 @@ enum class Persistence {
 };
 
 /// The outcome of one send, reported exactly once per message: either the
-/// broker's acknowledgement (partition, offset, timestamp) or the error with
-/// which the message was given up. The message itself always comes back, so
-/// a failed message is never lost silently: the caller may retry, store or
-/// dead-letter it.
+/// broker's acknowledgement (topic, partition, offset, timestamp) or the
+/// error with which the message was given up. A failed message comes back
+/// whole in `message`, so it is never lost silently: the caller may retry,
+/// store or dead-letter it. After a success `message` is empty: the producer
+/// does not keep a second copy of every payload in flight.
 struct Delivery {
-    Message message;
+    std::string topic;
     std::int32_t partition = -1;
     std::int64_t offset = -1;
     std::optional<Timestamp> timestamp;
     Persistence persistence = Persistence::NotPersisted;
     Error error;
+    /// The message as sent, on failure only.
+    Message message;
 
     bool ok() const noexcept { return !error; }
     explicit operator bool() const noexcept { return ok(); }

@@ -21,9 +21,8 @@ struct Header {
     }
 };
 
-/// A record to produce. The producer takes it by value and keeps it, without
-/// copying the payload, until the broker has acknowledged it or the send has
-/// failed; either way it comes back inside the Delivery.
+/// A record to produce. librdkafka copies it when it is queued (as it does for
+/// any caller); if it cannot be delivered, it comes back inside the Delivery.
 ///
 /// A key or value left empty (std::nullopt) is sent as null: a null key lets
 /// the partitioner choose, a null value is a tombstone on compacted topics.

@@ -49,12 +49,11 @@ std::int64_t StreamAudit::sequence_of(const std::optional<std::string>& value) {
     return (ec == std::errc() && ptr == end) ? n : -1;
 }
 
-DeliveryCallback StreamAudit::on_delivery() {
-    return [this](Delivery&& delivery) { record(delivery); };
+DeliveryCallback StreamAudit::on_delivery(std::int64_t n) {
+    return [this, n](Delivery&& delivery) { record(n, delivery); };
 }
 
-void StreamAudit::record(const Delivery& delivery) {
-    const std::int64_t n = sequence_of(delivery.message.value);
+void StreamAudit::record(std::int64_t n, const Delivery& delivery) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         Report& report = reports_[n];

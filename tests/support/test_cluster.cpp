@@ -119,7 +119,7 @@ ConsumerConfig TestCluster::consumer_config(const std::string& group, const std:
 void TestCluster::produce_stream(testing::StreamAudit& audit, int count) const {
     Producer producer(producer_config());
     for (int n = 0; n < count; ++n) {
-        producer.send(audit.message(n), audit.on_delivery());
+        producer.send(audit.message(n), audit.on_delivery(n));
     }
     if (producer.flush(std::chrono::seconds(60)) || !audit.failures().empty()) {
         throw std::runtime_error("produce_stream: not every message was delivered");

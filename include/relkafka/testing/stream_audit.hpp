@@ -56,9 +56,9 @@ public:
     /// Message n of the stream; counts it as produced.
     Message message(std::int64_t n);
 
-    /// A callback that records the report of one message of this stream.
-    DeliveryCallback on_delivery();
-    void record(const Delivery& delivery);
+    /// A callback that records the report of message n of this stream.
+    DeliveryCallback on_delivery(std::int64_t n);
+    void record(std::int64_t n, const Delivery& delivery);
 
     std::size_t reports() const;
     /// Waits until `count` reports have arrived or `timeout` passes.

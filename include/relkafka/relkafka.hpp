@@ -1,0 +1,13 @@
+#pragma once
+
+// The whole public API. The test tools are in relkafka/testing/, not here.
+
+#include "relkafka/config.hpp"
+#include "relkafka/consumer.hpp"
+#include "relkafka/delivery.hpp"
+#include "relkafka/error.hpp"
+#include "relkafka/message.hpp"
+#include "relkafka/policies.hpp"
+#include "relkafka/producer.hpp"
+#include "relkafka/record.hpp"
+#include "relkafka/version.hpp"

@@ -1,0 +1,9 @@
+#include "relkafka/version.hpp"
+
+namespace relkafka {
+
+std::string_view version() noexcept {
+    return RELKAFKA_VERSION_STRING;
+}
+
+}  // namespace relkafka

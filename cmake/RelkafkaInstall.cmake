@@ -25,7 +25,7 @@ target_compile_features(relkafka_shared PUBLIC cxx_std_17)
 # error here instead of in a user's program.
 target_link_libraries(relkafka_shared
   PUBLIC RdKafka::rdkafka Threads::Threads
-  PRIVATE fmt::fmt)
+  PRIVATE fmt::fmt nlohmann_json::nlohmann_json)
 
 add_library(relkafka_testing_shared SHARED $<TARGET_OBJECTS:relkafka_testing>)
 target_link_libraries(relkafka_testing_shared

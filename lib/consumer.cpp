@@ -14,8 +14,10 @@
 #include "detail/dead_letter.hpp"
 #include "detail/errors.hpp"
 #include "detail/handles.hpp"
+#include "detail/logging.hpp"
 #include "detail/moved_from.hpp"
 #include "detail/records.hpp"
+#include "detail/statistics.hpp"
 #include "relkafka/producer.hpp"
 
 namespace relkafka {
@@ -94,6 +96,8 @@ private:
     static void on_offset_commit(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                  rd_kafka_topic_partition_list_t* offsets, void* opaque);
     static void on_client_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+    static int on_statistics(rd_kafka_t* rk, char* json, std::size_t json_len, void* opaque);
+    static void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* text);
 
     void assign(rd_kafka_topic_partition_list_t* partitions);
     void revoke(rd_kafka_topic_partition_list_t* partitions);
@@ -135,6 +139,11 @@ Consumer::Impl::Impl(ConsumerConfig config)
     if (config_.on_error) {
         rd_kafka_conf_set_error_cb(conf.get(), &Impl::on_client_error);
     }
+    if (config_.on_statistics) {
+        // Served by rd_kafka_consumer_poll(), i.e. inside poll().
+        rd_kafka_conf_set_stats_cb(conf.get(), &Impl::on_statistics);
+    }
+    rd_kafka_conf_set_log_cb(conf.get(), &Impl::on_log);  // runs on librdkafka's threads
     char errstr[512] = "";
     rk_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof errstr));
     if (!rk_) {
@@ -431,6 +440,7 @@ bool Consumer::Impl::dead_letter(const Record& record, const std::string& why) {
     if (!dead_letters_) {
         ProducerConfig producer;
         producer.bootstrap_servers = config_.bootstrap_servers;
+        producer.on_log = config_.on_log;
         dead_letters_ = std::make_unique<Producer>(std::move(producer));
     }
     const Delivery d = dead_letters_->send_sync(
@@ -502,6 +512,19 @@ void Consumer::Impl::on_client_error(rd_kafka_t*, int err, const char* reason, v
     const auto code = detail::to_code(static_cast<rd_kafka_resp_err_t>(err));
     static_cast<Impl*>(opaque)->report(Error(code, reason, detail::is_retriable(code),
                                              code == ErrorCode::Fatal));
+}
+
+int Consumer::Impl::on_statistics(rd_kafka_t*, char* json, std::size_t json_len, void* opaque) {
+    const auto* self = static_cast<const Impl*>(opaque);
+    detail::deliver_statistics(std::string_view(json, json_len), self->config_.on_statistics,
+                               self->config_.on_error, self->config_.on_log, "ConsumerConfig");
+    return 0;  // librdkafka frees the JSON
+}
+
+void Consumer::Impl::on_log(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
+    const auto* self = static_cast<const Impl*>(rd_kafka_opaque(rk));
+    detail::log_librdkafka(self != nullptr ? self->config_.on_log : LogCallback(), rk, level,
+                           facility, text);
 }
 
 void Consumer::Impl::close() {

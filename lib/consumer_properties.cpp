@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "detail/statistics.hpp"
+
 namespace relkafka::detail {
 
 namespace {
@@ -36,6 +38,8 @@ const PolicyProperty<ConsumerConfig> policy_properties[] = {
          return std::string(c.isolation == Isolation::ReadCommitted ? "read_committed"
                                                                      : "read_uncommitted");
      }},
+    {{"statistics.interval.ms", nullptr, "ConsumerConfig::statistics_interval"},
+     [](const ConsumerConfig& c) { return std::to_string(c.statistics_interval.count()); }},
 };
 
 // Safer than librdkafka's defaults, and still the user's to override: a new
@@ -65,6 +69,7 @@ void validate(const ConsumerConfig& c) {
     }
     require(c.max_batch >= 1, "ConsumerConfig::max_batch = 0: use 1 or more");
     validate_attempts(c.retry.attempts, c.retry.backoff, "ConsumerConfig::retry");
+    require_statistics_interval(c.statistics_interval, "ConsumerConfig");
 
     if (const auto* sync = std::get_if<SyncCommit>(&c.commit)) {
         validate_attempts(sync->attempts, sync->backoff, "SyncCommit");
@@ -92,11 +97,16 @@ void validate(const ConsumerConfig& c) {
         c.overrides,
         owned_properties(policy_properties,
                          {{"rebalance_cb", nullptr, "Consumer (it commits before revocation)"},
-                          {"offset_commit_cb", nullptr, "ConsumerConfig::on_commit"}}));
+                          {"offset_commit_cb", nullptr, "ConsumerConfig::on_commit"},
+                          {"stats_cb", nullptr, "ConsumerConfig::on_statistics"},
+                          {"log_cb", nullptr, "ConsumerConfig::on_log"},
+                          {"log.queue", nullptr, "ConsumerConfig::on_log (it runs on librdkafka's threads)"}}));
 }
 
 Properties consumer_properties(const ConsumerConfig& config) {
     validate(config);
+    require_statistics_callback(config.statistics_interval, bool(config.on_statistics),
+                                "ConsumerConfig");
     Properties properties;
     for (const auto& [key, value] : default_properties) {
         if (config.overrides.count(key) == 0) {

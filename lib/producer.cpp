@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <cstdio>
 #include <exception>
 #include <mutex>
 #include <string>
@@ -17,10 +16,12 @@
 #include "detail/handles.hpp"
 #include "detail/moved_from.hpp"
 #include "detail/kafka_conf.hpp"
+#include "detail/logging.hpp"
 #include "detail/producer_errors.hpp"
 #include "detail/producer_properties.hpp"
 #include "detail/records.hpp"
 #include "detail/slab_pool.hpp"
+#include "detail/statistics.hpp"
 
 namespace relkafka {
 
@@ -87,6 +88,7 @@ public:
     int poll(milliseconds timeout);
 
     std::size_t in_flight() const noexcept { return queued_.load() - completed_.load(); }
+    ProducerCounters counters() const noexcept;
     std::optional<Error> fatal_error() const;
     bool closed() const noexcept { return state_.load() != State::Open; }
     rd_kafka_t* handle() const noexcept { return rk_.get(); }
@@ -97,6 +99,12 @@ private:
 
     static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
     static void on_client_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+    static int on_statistics(rd_kafka_t* rk, char* json, std::size_t json_len, void* opaque);
+    static void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* text);
+
+    // How a queued message failed, for counters().
+    enum Failure { TimedOut, Purged, Fatal, OtherFailure, FailureKinds };
+    static Failure failure_of(const Error& error) noexcept;
 
     rd_kafka_resp_err_t produce(const Message& message, PendingSend& pending);
     void wait_for_room(std::size_t completed_before, Clock::time_point deadline);
@@ -116,6 +124,12 @@ private:
     // Written by senders and by the callback thread: kept on separate lines.
     alignas(64) std::atomic<std::size_t> queued_{0};
     alignas(64) std::atomic<std::size_t> completed_{0};
+    std::atomic<std::size_t> delivered_{0};  // the callback thread's line, like completed_
+    // Off the hot path: failures, refusals, waits.
+    alignas(64) std::atomic<std::size_t> failures_[FailureKinds] = {};
+    std::atomic<std::size_t> refused_{0};
+    std::atomic<std::size_t> handed_back_count_{0};
+    std::atomic<std::size_t> blocked_sends_{0};
 
     // Senders blocked on a full queue wait here for a completion.
     std::mutex room_mutex_;
@@ -145,6 +159,12 @@ Producer::Impl::Impl(ProducerConfig config) : config_(std::move(config)) {
     if (config_.on_error) {
         rd_kafka_conf_set_error_cb(conf.get(), &Impl::on_client_error);
     }
+    if (config_.on_statistics) {
+        rd_kafka_conf_set_stats_cb(conf.get(), &Impl::on_statistics);
+    }
+    // librdkafka's lines go through on_log (or relkafka's stderr format), on
+    // librdkafka's own threads.
+    rd_kafka_conf_set_log_cb(conf.get(), &Impl::on_log);
 
     char errstr[512] = "";
     rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof errstr));
@@ -239,8 +259,10 @@ void Producer::Impl::send(Message&& message, PendingPtr pending) {
         if (may_wait && !blocked) {
             blocked = true;
             deadline = Clock::now() + config_.backpressure.max_block;
+            blocked_sends_.fetch_add(1, std::memory_order_relaxed);
         }
         if (!may_wait || Clock::now() >= deadline) {
+            refused_.fetch_add(1, std::memory_order_relaxed);
             Delivery failed;
             failed.topic = message.topic;
             failed.error = send_error(err, message, blocked);
@@ -295,6 +317,7 @@ void Producer::Impl::finish(PendingSend& pending, Delivery&& delivery) {
     if (delivery.error && collecting_.load()) {
         std::lock_guard<std::mutex> lock(handed_back_mutex_);
         handed_back_.push_back(delivery);
+        handed_back_count_.fetch_add(1, std::memory_order_relaxed);
     }
     try {
         if (auto* callback = std::get_if<DeliveryCallback>(&pending.reply)) {
@@ -304,13 +327,8 @@ void Producer::Impl::finish(PendingSend& pending, Delivery&& delivery) {
         } else {
             std::get<std::promise<Delivery>>(pending.reply).set_value(std::move(delivery));
         }
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "relkafka: a delivery callback threw (%s); callbacks must not throw\n",
-                     e.what());
-        std::terminate();
     } catch (...) {
-        std::fprintf(stderr, "relkafka: a delivery callback threw; callbacks must not throw\n");
-        std::terminate();
+        detail::callback_threw(config_.on_log, "a delivery callback");
     }
 }
 
@@ -328,13 +346,21 @@ void Producer::Impl::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*
         delivery.timestamp = Timestamp(milliseconds(timestamp));
     }
     delivery.persistence = to_persistence(rd_kafka_message_status(m));
-    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const bool failed = m->err != RD_KAFKA_RESP_ERR_NO_ERROR;
+    Failure failure = FailureKinds;
+    if (failed) {
         delivery.error = self->delivery_error(m->err);
         delivery.message = detail::to_message(m, pending->partition);
+        failure = failure_of(delivery.error);
     }
     self->finish(*pending, std::move(delivery));
 
     self->completed_.fetch_add(1);
+    if (failed) {
+        self->failures_[failure].fetch_add(1, std::memory_order_relaxed);
+    } else {
+        self->delivered_.fetch_add(1, std::memory_order_relaxed);
+    }
     if (self->room_waiters_.load() > 0) {
         std::lock_guard<std::mutex> lock(self->room_mutex_);
         self->room_.notify_all();
@@ -350,9 +376,51 @@ void Producer::Impl::on_client_error(rd_kafka_t*, int err, const char* reason, v
     try {
         self->config_.on_error(error);
     } catch (...) {
-        std::fprintf(stderr, "relkafka: ProducerConfig::on_error threw; callbacks must not throw\n");
-        std::terminate();
+        detail::callback_threw(self->config_.on_log, "ProducerConfig::on_error");
     }
+}
+
+int Producer::Impl::on_statistics(rd_kafka_t*, char* json, std::size_t json_len, void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    detail::deliver_statistics(std::string_view(json, json_len), self->config_.on_statistics,
+                               self->config_.on_error, self->config_.on_log, "ProducerConfig");
+    return 0;  // librdkafka frees the JSON
+}
+
+void Producer::Impl::on_log(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
+    const auto* self = static_cast<const Impl*>(rd_kafka_opaque(rk));
+    detail::log_librdkafka(self != nullptr ? self->config_.on_log : LogCallback(), rk, level,
+                           facility, text);
+}
+
+Producer::Impl::Failure Producer::Impl::failure_of(const Error& error) noexcept {
+    if (error.fatal()) {
+        return Fatal;
+    }
+    switch (error.code()) {
+        case ErrorCode::MsgTimedOut: return TimedOut;
+        case ErrorCode::PurgeQueue:
+        case ErrorCode::PurgeInflight: return Purged;
+        default: return OtherFailure;
+    }
+}
+
+ProducerCounters Producer::Impl::counters() const noexcept {
+    // Read while messages are in flight, the counters may be a moment apart
+    // from each other; `sent` may include a send that is still being queued.
+    constexpr auto relaxed = std::memory_order_relaxed;
+    ProducerCounters c;
+    c.sent = queued_.load(relaxed);
+    c.delivered = delivered_.load(relaxed);
+    c.timed_out = failures_[TimedOut].load(relaxed);
+    c.purged = failures_[Purged].load(relaxed);
+    c.fatal = failures_[Fatal].load(relaxed);
+    c.other_failures = failures_[OtherFailure].load(relaxed);
+    c.refused = refused_.load(relaxed);
+    c.failed = c.timed_out + c.purged + c.fatal + c.other_failures + c.refused;
+    c.handed_back = handed_back_count_.load(relaxed);
+    c.blocked_sends = blocked_sends_.load(relaxed);
+    return c;
 }
 
 std::optional<Error> Producer::Impl::fatal_error() const {
@@ -529,6 +597,8 @@ int Producer::poll(std::chrono::milliseconds timeout) {
 }
 
 std::size_t Producer::in_flight() const noexcept { return impl_ ? impl_->in_flight() : 0; }
+
+ProducerCounters Producer::counters() const { return open_impl(impl_, "counters()").counters(); }
 
 std::optional<Error> Producer::fatal_error() const {
     return open_impl(impl_, "fatal_error()").fatal_error();

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "detail/statistics.hpp"
 #include "relkafka/error.hpp"
 
 namespace relkafka::detail {
@@ -66,6 +67,8 @@ const PolicyProperty<ProducerConfig> policy_properties[] = {
      [](const ProducerConfig& c) { return std::to_string(c.backpressure.max_kbytes); }},
     {{"compression.codec", "compression.type", "ProducerConfig::compression"},
      [](const ProducerConfig& c) { return std::string(compression_value(c.compression)); }},
+    {{"statistics.interval.ms", nullptr, "ProducerConfig::statistics_interval"},
+     [](const ProducerConfig& c) { return count(c.statistics_interval); }},
 };
 
 }  // namespace
@@ -98,6 +101,7 @@ void validate(const ProducerConfig& c) {
     require(c.close_timeout.count() >= 0,
             fmt::format("ProducerConfig::close_timeout = {} ms is negative: use 0 or more",
                         c.close_timeout.count()));
+    require_statistics_interval(c.statistics_interval, "ProducerConfig");
 
     if (c.idempotence == Idempotence::Enabled) {
         require(c.acks == Acks::All,
@@ -128,11 +132,16 @@ void validate(const ProducerConfig& c) {
         c.overrides,
         owned_properties(policy_properties,
                          {{"dr_cb", "dr_msg_cb", "Producer (delivery callbacks are per send)"},
-                          {"error_cb", nullptr, "ProducerConfig::on_error"}}));
+                          {"error_cb", nullptr, "ProducerConfig::on_error"},
+                          {"stats_cb", nullptr, "ProducerConfig::on_statistics"},
+                          {"log_cb", nullptr, "ProducerConfig::on_log"},
+                          {"log.queue", nullptr, "ProducerConfig::on_log (it runs on librdkafka's threads)"}}));
 }
 
 Properties producer_properties(const ProducerConfig& config) {
     validate(config);
+    require_statistics_callback(config.statistics_interval, bool(config.on_statistics),
+                                "ProducerConfig");
     return map_properties(policy_properties, config, config.overrides);
 }
 

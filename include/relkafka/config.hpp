@@ -6,10 +6,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "relkafka/error.hpp"
+#include "relkafka/logging.hpp"
 #include "relkafka/policies.hpp"
+#include "relkafka/stats.hpp"
 
 namespace relkafka {
 
@@ -40,8 +43,26 @@ struct ProducerConfig {
     /// purges them and reports them failed to their callbacks.
     std::chrono::milliseconds close_timeout{30000};
     ErrorCallback on_error;
+    /// Called with librdkafka's statistics, parsed, every
+    /// `statistics_interval` on the producer's callback thread (see
+    /// StatisticsCallback). 0 turns statistics off; a positive interval
+    /// needs on_statistics. librdkafka's "statistics.interval.ms".
+    StatisticsCallback on_statistics;
+    std::chrono::milliseconds statistics_interval{0};
+    /// The producer's and librdkafka's log lines; log_to_stderr() when
+    /// unset. May run on any thread (see LogCallback).
+    LogCallback on_log;
 
     std::map<std::string, std::string> overrides;
+
+    /// Reads the policies and overrides from JSON (callbacks stay unset) and
+    /// validates them as the constructor would. Throws ConfigError naming the
+    /// JSON path, the bad value and what is allowed. See
+    /// examples/config_from_json.json for every key.
+    static ProducerConfig from_json(std::string_view json);
+    static ProducerConfig from_json_file(const std::string& path);
+    /// The JSON form from_json reads back, with secret values redacted.
+    std::string to_json() const;
 };
 
 /// A partition's committed position: the offset of the next record to read.
@@ -95,10 +116,25 @@ struct ConsumerConfig {
     CommitCallback on_commit;
     RebalanceCallback on_rebalance;
     ErrorCallback on_error;
+    /// Called with librdkafka's statistics, parsed, every
+    /// `statistics_interval`, inside poll() (see StatisticsCallback). 0 turns
+    /// statistics off; a positive interval needs on_statistics.
+    /// librdkafka's "statistics.interval.ms".
+    StatisticsCallback on_statistics;
+    std::chrono::milliseconds statistics_interval{0};
+    /// The consumer's and librdkafka's log lines; log_to_stderr() when
+    /// unset. May run on any thread (see LogCallback).
+    LogCallback on_log;
 
     /// Other librdkafka consumer properties, e.g. "session.timeout.ms",
     /// "auto.offset.reset". Properties a policy owns are refused.
     std::map<std::string, std::string> overrides;
+
+    /// As ProducerConfig::from_json, for consumers.
+    static ConsumerConfig from_json(std::string_view json);
+    static ConsumerConfig from_json_file(const std::string& path);
+    /// The JSON form from_json reads back, with secret values redacted.
+    std::string to_json() const;
 };
 
 }  // namespace relkafka

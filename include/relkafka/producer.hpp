@@ -16,6 +16,26 @@ struct rd_kafka_s;
 
 namespace relkafka {
 
+/// What a Producer did with the messages it was given, for metrics and
+/// tests. A message send() queued ends up in exactly one of delivered,
+/// timed_out, purged, fatal and other_failures, or is still in flight; one
+/// send() could not queue counts in `refused`. The counters are read without
+/// a lock: while messages are in flight, one may be a moment ahead of another,
+/// and `sent` may include a send that is still being queued.
+struct ProducerCounters {
+    std::size_t sent = 0;            ///< messages send() queued
+    std::size_t delivered = 0;       ///< acknowledged by the broker
+    std::size_t failed = 0;          ///< reported failed: the sum of the five below
+    std::size_t timed_out = 0;       ///< not acknowledged within retry.delivery_timeout
+    std::size_t purged = 0;          ///< given up by close(), unsent or awaiting acknowledgement
+    std::size_t fatal = 0;           ///< queued, then given up because of a fatal error
+    std::size_t other_failures = 0;  ///< failed otherwise, e.g. the broker refused them
+    std::size_t refused = 0;         ///< not queued by send(): queue full, too large, unknown
+                                     ///< topic, after a fatal error, or closed while waiting
+    std::size_t handed_back = 0;     ///< failures reported during close() (and returned by it)
+    std::size_t blocked_sends = 0;   ///< sends that waited for room in a full queue
+};
+
 /// A producer that never loses a message silently.
 ///
 /// Every message sent is reported exactly once, through its callback or its
@@ -23,12 +43,13 @@ namespace relkafka {
 /// back whole. That includes messages still queued when the producer is
 /// closed or destroyed, and messages caught by a fatal error.
 ///
-/// Thread safety: send(), send_sync(), flush() and in_flight() may be called
-/// from any number of threads at once. close() and poll() may be called from
-/// any thread, but not concurrently with themselves. Callbacks run on the
-/// producer's own thread (CallbackMode::BackgroundThread, the default) or
-/// inside poll() (CallbackMode::ExplicitPoll); during close() they may also
-/// run on the closing thread.
+/// Thread safety: send(), send_sync(), flush(), in_flight() and counters()
+/// may be called from any number of threads at once. close() and poll() may
+/// be called from any thread, but not concurrently with themselves.
+/// Callbacks (deliveries, on_error, on_statistics) run on the producer's own
+/// thread (CallbackMode::BackgroundThread, the default) or inside poll()
+/// (CallbackMode::ExplicitPoll); during close() they may also run on the
+/// closing thread. on_log may run on any thread, librdkafka's included.
 ///
 /// A Producer can be moved, not copied. A moved-from Producer is closed.
 class Producer {
@@ -74,6 +95,9 @@ public:
 
     /// Messages sent whose outcome has not been reported yet.
     std::size_t in_flight() const noexcept;
+
+    /// What the producer did so far; also after close(). Thread-safe.
+    ProducerCounters counters() const;
 
     /// The fatal error that made this producer unusable, if any. Once set,
     /// every outstanding and later message fails with an Error whose fatal()

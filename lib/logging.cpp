@@ -1,0 +1,101 @@
+#include "relkafka/logging.hpp"
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "detail/logging.hpp"
+
+namespace relkafka {
+
+std::string_view log_level_name(LogLevel level) noexcept {
+    switch (level) {
+        case LogLevel::Debug: return "debug";
+        case LogLevel::Info: return "info";
+        case LogLevel::Warning: return "warning";
+        case LogLevel::Error: return "error";
+    }
+    return "error";
+}
+
+void log_to_stderr(LogLevel level, std::string_view message) {
+    // One formatted buffer, one write: lines from several threads do not mix.
+    const std::string line = fmt::format("relkafka: {}: {}\n", log_level_name(level), message);
+    std::fwrite(line.data(), 1, line.size(), stderr);
+    std::fflush(stderr);
+}
+
+namespace detail {
+
+namespace {
+
+// The last resort: stdio only, nothing that may throw.
+void write_raw(std::string_view text) noexcept {
+    std::fwrite(text.data(), 1, text.size(), stderr);
+    std::fflush(stderr);
+}
+
+}  // namespace
+
+void log(const LogCallback& hook, LogLevel level, std::string_view message) noexcept {
+    try {
+        if (hook) {
+            try {
+                hook(level, message);
+                return;
+            } catch (const std::exception& e) {
+                log_to_stderr(LogLevel::Error,
+                              fmt::format("the on_log hook threw ({}); the line was:", e.what()));
+            } catch (...) {
+                log_to_stderr(LogLevel::Error, "the on_log hook threw; the line was:");
+            }
+        }
+        log_to_stderr(level, message);
+    } catch (...) {
+        write_raw("relkafka: error: a log line was lost (out of memory?)\n");
+    }
+}
+
+LogLevel from_syslog(int level) noexcept {
+    if (level <= 3) {
+        return LogLevel::Error;  // emergency, alert, critical, error
+    }
+    if (level == 4) {
+        return LogLevel::Warning;
+    }
+    if (level <= 6) {
+        return LogLevel::Info;  // notice, info
+    }
+    return LogLevel::Debug;
+}
+
+void log_librdkafka(const LogCallback& hook, const rd_kafka_t* rk, int level, const char* facility,
+                    const char* text) noexcept {
+    try {
+        const char* name = rk != nullptr ? rd_kafka_name(rk) : "rdkafka";
+        log(hook, from_syslog(level),
+            fmt::format("{}: {}: {}", name, facility != nullptr ? facility : "",
+                        text != nullptr ? text : ""));
+    } catch (...) {
+        write_raw("relkafka: error: a librdkafka log line was lost (out of memory?)\n");
+    }
+}
+
+void callback_threw(const LogCallback& hook, std::string_view callback) noexcept {
+    std::string what = "not a std::exception";
+    try {
+        throw;
+    } catch (const std::exception& e) {
+        what = e.what();
+    } catch (...) {
+    }
+    log(hook, LogLevel::Error,
+        fmt::format("{} threw ({}); callbacks must not throw: terminating", callback, what));
+    std::terminate();
+}
+
+}  // namespace detail
+
+}  // namespace relkafka

@@ -6,11 +6,13 @@
 
 #include <fmt/format.h>
 
+#include "bench_support.hpp"
+
 namespace relkafka::bench {
 
 namespace {
 
-constexpr int partitions = 4;
+constexpr int partitions = BenchCluster::partitions;
 constexpr int warm_up_per_partition = 5;
 constexpr int flush_timeout_ms = 120000;
 
@@ -18,14 +20,6 @@ constexpr int flush_timeout_ms = 120000;
 // as in the tests; log_level 3 keeps only errors in the output.
 Overrides mock_overrides() {
     return {{"reconnect.backoff.max.ms", "1000"}, {"log_level", "3"}};
-}
-
-Overrides with_mock_overrides(const Overrides& extra) {
-    Overrides all = mock_overrides();
-    for (const auto& [key, value] : extra) {
-        all[key] = value;
-    }
-    return all;
 }
 
 // What lib/producer_properties.cpp writes for a default ProducerConfig.
@@ -77,8 +71,38 @@ std::map<std::string, std::string> effective_config(rd_kafka_t* rk) {
 
 }  // namespace
 
-BenchCluster::BenchCluster() {
-    mock_.create_topic(topic_, partitions, 3);
+Overrides with_mock_overrides(const Overrides& extra) {
+    Overrides all = mock_overrides();
+    for (const auto& [key, value] : extra) {
+        all[key] = value;
+    }
+    return all;
+}
+
+rd_kafka_conf_t* raw_conf(const std::vector<std::pair<std::string, std::string>>& properties,
+                          const char* client) {
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    char errstr[512];
+    for (const auto& [key, value] : properties) {
+        if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) !=
+            RD_KAFKA_CONF_OK) {
+            rd_kafka_conf_destroy(conf);
+            throw std::runtime_error(fmt::format("{}: {}={}: {}", client, key, value, errstr));
+        }
+    }
+    return conf;
+}
+
+BenchCluster::BenchCluster() : mock_(std::make_unique<testing::MockCluster>(3)) {
+    mock_->create_topic(topic_, partitions, 3);
+}
+
+BenchCluster::~BenchCluster() {
+    // After a consumer group has used it, destroying the mock often waits
+    // 1 s for its thread; a run's process is about to _exit() anyway.
+    if (in_run_child()) {
+        static_cast<void>(mock_.release());
+    }
 }
 
 ProducerConfig facade_config(const std::string& bootstrap, const Overrides& extra) {
@@ -90,21 +114,14 @@ ProducerConfig facade_config(const std::string& bootstrap, const Overrides& extr
 
 RawProducer::RawProducer(const std::string& bootstrap, const Overrides& extra,
                          DeliveryReport on_delivery, void* opaque) {
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
     auto properties = relkafka_default_properties(bootstrap);
     for (const auto& property : with_mock_overrides(extra)) {
         properties.push_back(property);
     }
-    char errstr[512];
-    for (const auto& [key, value] : properties) {
-        if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) !=
-            RD_KAFKA_CONF_OK) {
-            rd_kafka_conf_destroy(conf);
-            throw std::runtime_error(fmt::format("raw producer: {}={}: {}", key, value, errstr));
-        }
-    }
+    rd_kafka_conf_t* conf = raw_conf(properties, "raw producer");
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, opaque);
+    char errstr[512];
     rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
     if (rk_ == nullptr) {
         rd_kafka_conf_destroy(conf);
@@ -181,15 +198,17 @@ void warm_up(rd_kafka_t* rk, const std::string& topic) {
 }
 
 rd_kafka_resp_err_t raw_try_produce(rd_kafka_t* rk, const std::string& topic,
-                                    const std::string& value) {
-    return rd_kafka_producev(
-        rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+                                    const std::string& value, std::int32_t partition) {
+    return rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                             RD_KAFKA_V_END);
 }
 
-void raw_produce(rd_kafka_t* rk, const std::string& topic, const std::string& value) {
+void raw_produce(rd_kafka_t* rk, const std::string& topic, const std::string& value,
+                 std::int32_t partition) {
     for (;;) {
-        const rd_kafka_resp_err_t err = raw_try_produce(rk, topic, value);
+        const rd_kafka_resp_err_t err = raw_try_produce(rk, topic, value, partition);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             return;
         }

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <librdkafka/rdkafka.h>
@@ -15,15 +18,29 @@ namespace relkafka::bench {
 // librdkafka properties beyond relkafka's policies, applied to both clients.
 using Overrides = std::map<std::string, std::string>;
 
+// What the mock's timing needs on every client (MOCK_CLUSTER.md), plus `extra`.
+Overrides with_mock_overrides(const Overrides& extra);
+
+// A librdkafka configuration with these properties set in order; throws
+// std::runtime_error naming `client` and the property it refused.
+rd_kafka_conf_t* raw_conf(const std::vector<std::pair<std::string, std::string>>& properties,
+                          const char* client);
+
 // A fresh 3-broker mock cluster with one 4-partition topic.
 class BenchCluster {
 public:
+    static constexpr int partitions = 4;
+
     BenchCluster();
-    const std::string& bootstrap_servers() const noexcept { return mock_.bootstrap_servers(); }
+    ~BenchCluster();
+    BenchCluster(const BenchCluster&) = delete;
+    BenchCluster& operator=(const BenchCluster&) = delete;
+
+    const std::string& bootstrap_servers() const noexcept { return mock_->bootstrap_servers(); }
     const std::string& topic() const noexcept { return topic_; }
 
 private:
-    testing::MockCluster mock_{3};
+    std::unique_ptr<testing::MockCluster> mock_;
     std::string topic_ = "bench";  // short enough for std::string's inline buffer
 };
 
@@ -60,12 +77,15 @@ std::vector<std::string> config_differences(rd_kafka_t* facade, rd_kafka_t* raw,
 void warm_up(Producer& producer, const std::string& topic);
 void warm_up(rd_kafka_t* rk, const std::string& topic);
 
-// Queues one copied value (RD_KAFKA_MSG_F_COPY), partitioner's choice.
+// Queues one copied value (RD_KAFKA_MSG_F_COPY), by default to the
+// partitioner's choice.
 rd_kafka_resp_err_t raw_try_produce(rd_kafka_t* rk, const std::string& topic,
-                                    const std::string& value);
+                                    const std::string& value,
+                                    std::int32_t partition = RD_KAFKA_PARTITION_UA);
 
 // raw_try_produce(), serving delivery reports on the calling thread while
 // librdkafka's queue is full; throws on any other error.
-void raw_produce(rd_kafka_t* rk, const std::string& topic, const std::string& value);
+void raw_produce(rd_kafka_t* rk, const std::string& topic, const std::string& value,
+                 std::int32_t partition = RD_KAFKA_PARTITION_UA);
 
 }  // namespace relkafka::bench

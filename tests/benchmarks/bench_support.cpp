@@ -25,6 +25,8 @@ RunResult failed_run(const std::string& why) {
 
 namespace {
 
+bool run_child = false;
+
 void write_all(int fd, const void* data, std::size_t size) {
     const char* at = static_cast<const char*>(data);
     while (size > 0) {
@@ -71,6 +73,7 @@ RunResult run_in_child(const std::function<RunResult()>& body) {
         return failed_run(std::string("fork: ") + std::strerror(errno));
     }
     if (pid == 0) {
+        run_child = true;
         ::close(fds[0]);
         RunResult result;
         try {
@@ -96,6 +99,10 @@ RunResult run_in_child(const std::function<RunResult()>& body) {
     return result;
 }
 
+bool in_run_child() noexcept {
+    return run_child;
+}
+
 ProcessUsage process_usage() {
     struct rusage usage {};
     ::getrusage(RUSAGE_SELF, &usage);
@@ -105,6 +112,20 @@ ProcessUsage process_usage() {
     ProcessUsage result;
     result.cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
     result.context_switches = static_cast<double>(usage.ru_nvcsw + usage.ru_nivcsw);
+    return result;
+}
+
+RunResult Timed::finish(std::size_t messages, std::size_t value_size) const {
+    const double seconds = seconds_since(start_);
+    const ProcessUsage usage = process_usage();
+    const auto count = static_cast<double>(messages);
+    RunResult result;
+    result.ok = true;
+    result.cpu_us_per_msg = (usage.cpu_seconds - usage_.cpu_seconds) * 1e6 / count;
+    result.switches_per_kmsg = (usage.context_switches - usage_.context_switches) * 1000 / count;
+    result.msgs_per_s = count / seconds;
+    result.mb_per_s = result.msgs_per_s * static_cast<double>(value_size) / 1e6;
+    result.peak_rss_mb = peak_rss_mb();
     return result;
 }
 

@@ -29,6 +29,8 @@ struct RunResult {
 
     double heap_bytes_per_msg = 0;
 
+    double commits = 0;  // offset commits that succeeded, for the consume runs
+
     // Whole process (every thread, mock cluster included) over the timed part.
     double cpu_us_per_msg = 0;
     double switches_per_kmsg = 0;  // voluntary + involuntary context switches
@@ -44,12 +46,31 @@ RunResult failed_run(const std::string& why);
 // have started any thread (librdkafka's included) before forking.
 RunResult run_in_child(const std::function<RunResult()>& body);
 
+// True in a process run_in_child() forked, which ends with _exit() once its
+// body returns.
+bool in_run_child() noexcept;
+
 // CPU time and context switches of the whole process so far.
 struct ProcessUsage {
     double cpu_seconds = 0;
     double context_switches = 0;
 };
 ProcessUsage process_usage();
+
+// The timed part of a throughput run: wall time, and the whole process's CPU
+// time and context switches, from construction to finish().
+class Timed {
+public:
+    Timed() : usage_(process_usage()), start_(Clock::now()) {}
+
+    // msgs/s, MB/s of values, CPU us/msg, context switches per 1k messages
+    // and peak RSS, for `messages` values of `value_size` bytes.
+    RunResult finish(std::size_t messages, std::size_t value_size) const;
+
+private:
+    ProcessUsage usage_;
+    Clock::time_point start_;
+};
 
 double median(std::vector<double> values);
 

@@ -23,32 +23,13 @@ constexpr std::chrono::milliseconds flush_timeout{120000};
 // size) and more were slower: blocking get()s wake the sender far more often.
 constexpr std::size_t future_window = 20000;
 
-// The timed part of a run: from the first send to the last delivery report.
-class Timed {
-public:
-    Timed() : usage_(process_usage()), start_(Clock::now()) {}
-    RunResult finish(std::size_t messages, std::size_t value_size, std::size_t failed) const;
-
-private:
-    ProcessUsage usage_;
-    Clock::time_point start_;
-};
-
-RunResult Timed::finish(std::size_t messages, std::size_t value_size, std::size_t failed) const {
-    const double seconds = seconds_since(start_);
-    const ProcessUsage usage = process_usage();
+// The clock runs from the first send to the last delivery report.
+RunResult finish(const Timed& timed, std::size_t messages, std::size_t value_size,
+                 std::size_t failed) {
     if (failed != 0) {
         return failed_run(std::to_string(failed) + " deliveries failed");
     }
-    const auto count = static_cast<double>(messages);
-    RunResult result;
-    result.ok = true;
-    result.cpu_us_per_msg = (usage.cpu_seconds - usage_.cpu_seconds) * 1e6 / count;
-    result.switches_per_kmsg = (usage.context_switches - usage_.context_switches) * 1000 / count;
-    result.msgs_per_s = count / seconds;
-    result.mb_per_s = result.msgs_per_s * static_cast<double>(value_size) / 1e6;
-    result.peak_rss_mb = peak_rss_mb();
-    return result;
+    return timed.finish(messages, value_size);
 }
 
 Message make_message(const std::string& topic, const std::string& payload) {
@@ -80,7 +61,7 @@ RunResult facade_callback(const BenchCluster& cluster, const std::string& payloa
     if (Error e = producer.flush(flush_timeout)) {
         return failed_run("facade flush: " + e.to_string());
     }
-    return timed.finish(messages, payload.size(), failed.load());
+    return finish(timed, messages, payload.size(), failed.load());
 }
 
 RunResult facade_future(const BenchCluster& cluster, const std::string& payload,
@@ -103,7 +84,7 @@ RunResult facade_future(const BenchCluster& cluster, const std::string& payload,
             ++failed;
         }
     }
-    return timed.finish(messages, payload.size(), failed);
+    return finish(timed, messages, payload.size(), failed);
 }
 
 void count_failures(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
@@ -126,7 +107,7 @@ RunResult raw(const BenchCluster& cluster, const std::string& payload, std::size
     if (rd_kafka_flush(rk, static_cast<int>(flush_timeout.count())) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return failed_run("raw flush timed out");
     }
-    return timed.finish(messages, payload.size(), failed.load());
+    return finish(timed, messages, payload.size(), failed.load());
 }
 
 // What RawPollThread's delivery reports update; a sender blocked on a full
@@ -187,7 +168,7 @@ RunResult raw_poll_thread(const BenchCluster& cluster, const std::string& payloa
         }
     }
     const rd_kafka_resp_err_t flushed = rd_kafka_flush(rk, static_cast<int>(flush_timeout.count()));
-    const RunResult result = timed.finish(messages, payload.size(), c.failed.load());
+    const RunResult result = finish(timed, messages, payload.size(), c.failed.load());
     stop.store(true);
     poller.join();
     return flushed == RD_KAFKA_RESP_ERR_NO_ERROR ? result : failed_run("raw flush timed out");

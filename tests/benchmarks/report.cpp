@@ -8,7 +8,10 @@
 #include <fmt/format.h>
 
 #include "bench_clients.hpp"
+#include "consume_clients.hpp"
+#include "consume_throughput.hpp"
 #include "heap_per_message.hpp"
+#include "relkafka/consumer.hpp"
 #include "send_latency.hpp"
 
 namespace relkafka::bench {
@@ -70,6 +73,36 @@ void print_throughput_row(const std::string& name, const std::vector<RunResult>&
         raw_switches, rss, raw_rss);
 }
 
+// Prints how two clients' effective librdkafka configurations differ, or
+// that they do not; true if they do not.
+bool print_config_check(const std::string& what, rd_kafka_t* facade, rd_kafka_t* raw) {
+    std::size_t compared = 0;
+    const auto differences = config_differences(facade, raw, compared);
+    for (const auto& difference : differences) {
+        fmt::print("config differs ({}): {}\n", what, difference);
+    }
+    if (differences.empty()) {
+        fmt::print(
+            "config check ({}): facade and raw effective librdkafka configurations are "
+            "identical ({} properties; callbacks and opaque excluded)\n",
+            what, compared);
+    }
+    return differences.empty();
+}
+
+// The facade rows of the consume section: every policy with poll(), and the
+// default policy with run() as well.
+std::vector<ConsumeVariant> facade_consume_variants() {
+    std::vector<ConsumeVariant> variants;
+    for (const CommitKind kind : commit_kinds) {
+        variants.push_back({kind, ConsumeApi::Poll});
+        if (kind == CommitKind::AsyncThenSync) {
+            variants.push_back({kind, ConsumeApi::Run});
+        }
+    }
+    return variants;
+}
+
 }  // namespace
 
 void Report::keep(std::vector<RunResult>& runs, const RunResult& result, const std::string& what) {
@@ -81,29 +114,40 @@ void Report::keep(std::vector<RunResult>& runs, const RunResult& result, const s
 }
 
 bool Report::same_config() {
-    const RunResult result = run_in_child([] {
+    return config_check_in_child([] {
         const BenchCluster cluster;
         Producer facade(facade_config(cluster.bootstrap_servers()));
         RawProducer raw(
             cluster.bootstrap_servers(), {}, [](rd_kafka_t*, const rd_kafka_message_t*, void*) {},
             nullptr);
-        std::size_t compared = 0;
-        const auto differences = config_differences(facade.native_handle(), raw.get(), compared);
-        for (const auto& difference : differences) {
-            fmt::print("config differs: {}\n", difference);
+        return print_config_check("producer", facade.native_handle(), raw.get());
+    });
+}
+
+bool Report::same_consumer_config() {
+    return config_check_in_child([] {
+        const BenchCluster cluster;
+        bool same = true;
+        for (const CommitKind kind : commit_kinds) {
+            Consumer facade(facade_consumer_config(cluster, kind));
+            RawConsumer raw(cluster, kind);
+            same = print_config_check(fmt::format("consumer, {}", commit_kind_name(kind)),
+                                      facade.native_handle(), raw.get()) &&
+                   same;
         }
-        if (differences.empty()) {
-            fmt::print(
-                "config check: facade and raw effective librdkafka configurations are "
-                "identical ({} properties; callbacks and opaque excluded)\n",
-                compared);
-        }
-        std::fflush(stdout);  // the child leaves with _exit()
+        return same;
+    });
+}
+
+bool Report::config_check_in_child(const std::function<bool()>& check) {
+    const RunResult result = run_in_child([&] {
         RunResult outcome;
-        outcome.ok = differences.empty();
+        outcome.ok = check();
+        std::fflush(stdout);  // the child leaves with _exit()
         return outcome;
     });
     if (!result.ok) {
+        all_ok_ = false;
         fmt::print("run failed: config check: {}\n",
                    result.error[0] != '\0' ? result.error : "configurations differ");
     }
@@ -208,6 +252,47 @@ void Report::heap() {
             median_of(runs[variant], &RunResult::peak_rss_mb),
             median_of(raw, &RunResult::peak_rss_mb));
     }
+}
+
+double Report::consume() {
+    const std::vector<ConsumeVariant> compared = facade_consume_variants();
+    std::map<CommitKind, std::vector<RunResult>> raw;
+    std::vector<std::vector<RunResult>> facade(compared.size());
+    const auto run = [&](std::vector<RunResult>& runs, const ConsumeVariant& variant) {
+        keep(runs, run_in_child([&] { return run_consume(variant, plan_.consume_messages); }),
+             consume_variant_name(variant));
+    };
+    for (int round = 0; round < plan_.consume_rounds; ++round) {
+        for (const CommitKind kind : commit_kinds) {
+            run(raw[kind], {kind, ConsumeApi::Raw});
+            for (std::size_t i = 0; i < compared.size(); ++i) {
+                if (compared[i].commit == kind) {
+                    run(facade[i], compared[i]);
+                }
+            }
+        }
+    }
+
+    double lowest = 1e9;
+    std::string spread;
+    std::string commits;
+    print_throughput_header();
+    for (std::size_t i = 0; i < compared.size(); ++i) {
+        const std::string name = consume_variant_name(compared[i]);
+        const auto& baseline = raw[compared[i].commit];
+        print_throughput_row(name, facade[i], baseline);
+        lowest = std::min(lowest, ratio(median_of(facade[i], &RunResult::msgs_per_s),
+                                        median_of(baseline, &RunResult::msgs_per_s)));
+        spread += fmt::format("\n    {:<24} {} | raw {}", name,
+                              each(facade[i], &RunResult::msgs_per_s, 0),
+                              each(baseline, &RunResult::msgs_per_s, 0));
+        commits += fmt::format("{}{} {:.0f}/{:.0f}", commits.empty() ? "" : " | ", name,
+                               median_of(facade[i], &RunResult::commits),
+                               median_of(baseline, &RunResult::commits));
+    }
+    fmt::print("  commits per run, facade/raw (medians): {}\n", commits);
+    fmt::print("  runs, msgs/s:{}\n", spread);
+    return lowest;
 }
 
 }  // namespace relkafka::bench

@@ -3,7 +3,6 @@
 #include <cstring>
 #include <exception>
 #include <map>
-#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -118,10 +117,23 @@ private:
     detail::QueueHandle consumer_queue_;  // async commit results are served here
     std::unique_ptr<Producer> dead_letters_;
 
-    std::set<TopicPartition> assigned_;
-    std::map<TopicPartition, std::int64_t> processed_;  // next offset to commit
-    std::map<TopicPartition, std::int64_t> committed_;
-    std::map<TopicPartition, std::int64_t> stopped_;    // offset of the failing record
+    // What the consumer knows of each assigned partition.
+    struct PartitionState {
+        std::int64_t processed = -1;   // next offset to commit; -1: nothing processed
+        std::int64_t committed = -1;   // as last confirmed by the broker
+        std::int64_t stored = -1;      // AutoCommit: as last stored for librdkafka's timer
+        std::int64_t stopped_at = -1;  // offset of a record whose handler failed for good
+    };
+    // The assigned partition `record` belongs to, or nullptr. Records come
+    // in runs of one partition: the last answer is kept.
+    PartitionState* state_of(const std::string& topic, std::int32_t partition);
+    void store_processed_offsets();
+
+    std::map<TopicPartition, PartitionState> partitions_;
+    PartitionState* last_state_ = nullptr;
+    const std::string* last_topic_ = nullptr;
+    std::int32_t last_partition_ = -1;
+    std::size_t stopped_count_ = 0;
     std::size_t since_commit_ = 0;
     ConsumerCounters counters_;
 };
@@ -184,6 +196,9 @@ std::vector<Record> Consumer::Impl::poll(milliseconds timeout) {
     if (cadence_.per_batch && since_commit_ > 0) {
         commit_per_policy();
     }
+    if (std::holds_alternative<AutoCommit>(config_.commit)) {
+        store_processed_offsets();  // the previous batch's, for librdkafka's timer
+    }
     std::vector<Record> batch;
     int wait_ms = static_cast<int>(timeout.count());
     while (batch.size() < config_.max_batch) {
@@ -198,16 +213,24 @@ std::vector<Record> Consumer::Impl::poll(milliseconds timeout) {
             }
             continue;
         }
+        if (batch.empty()) {
+            batch.reserve(config_.max_batch);
+        }
         Record record = detail::to_record(m.get());
-        if (stopped_.count({record.topic, record.partition}) != 0) {
-            continue;  // fetched before the partition was stopped
+        if (stopped_count_ != 0) {
+            const PartitionState* state = state_of(record.topic, record.partition);
+            if (state != nullptr && state->stopped_at >= 0) {
+                continue;  // fetched before the partition was stopped
+            }
         }
         batch.push_back(std::move(record));
     }
 
     if (std::holds_alternative<AtMostOnce>(config_.commit) && !batch.empty()) {
         for (const Record& r : batch) {
-            processed_[{r.topic, r.partition}] = r.offset + 1;
+            if (PartitionState* state = state_of(r.topic, r.partition)) {
+                state->processed = r.offset + 1;
+            }
         }
         commit_sync();
     }
@@ -216,25 +239,49 @@ std::vector<Record> Consumer::Impl::poll(milliseconds timeout) {
 
 void Consumer::Impl::mark_processed(const Record& record) {
     require_open("mark_processed()");
-    const TopicPartition tp{record.topic, record.partition};
-    if (assigned_.count(tp) == 0) {
+    if (std::holds_alternative<AtMostOnce>(config_.commit)) {
+        ++counters_.processed;
+        return;  // committed before it was handed out
+    }
+    PartitionState* state = state_of(record.topic, record.partition);
+    if (state == nullptr) {
         return;  // revoked: its new owner re-reads it
     }
     ++counters_.processed;
-    if (std::holds_alternative<AtMostOnce>(config_.commit)) {
-        return;  // committed before it was handed out
-    }
-    processed_[tp] = record.offset + 1;
-    if (std::holds_alternative<AutoCommit>(config_.commit)) {
-        detail::PartitionListHandle offsets(rd_kafka_topic_partition_list_new(1));
-        rd_kafka_topic_partition_list_add(offsets.get(), record.topic.c_str(), record.partition)
-            ->offset = record.offset + 1;
-        rd_kafka_offsets_store(rk_.get(), offsets.get());
-        return;
-    }
+    state->processed = record.offset + 1;
     ++since_commit_;
     if (cadence_.every != 0 && since_commit_ >= cadence_.every) {
         commit_per_policy();
+    }
+}
+
+Consumer::Impl::PartitionState* Consumer::Impl::state_of(const std::string& topic,
+                                                         std::int32_t partition) {
+    if (last_state_ != nullptr && partition == last_partition_ && topic == *last_topic_) {
+        return last_state_;
+    }
+    const auto it = partitions_.find({topic, partition});
+    if (it == partitions_.end()) {
+        return nullptr;
+    }
+    last_state_ = &it->second;
+    last_topic_ = &it->first.first;
+    last_partition_ = partition;
+    return last_state_;
+}
+
+// AutoCommit: librdkafka's timer commits what is stored; store once per batch.
+void Consumer::Impl::store_processed_offsets() {
+    detail::PartitionListHandle offsets(rd_kafka_topic_partition_list_new(0));
+    for (auto& [tp, state] : partitions_) {
+        if (state.processed > state.stored) {
+            rd_kafka_topic_partition_list_add(offsets.get(), tp.first.c_str(), tp.second)->offset =
+                state.processed;
+            state.stored = state.processed;
+        }
+    }
+    if (offsets->cnt > 0) {
+        rd_kafka_offsets_store(rk_.get(), offsets.get());
     }
 }
 
@@ -248,10 +295,10 @@ void Consumer::Impl::commit_per_policy() {
 
 detail::PartitionListHandle Consumer::Impl::uncommitted() const {
     detail::PartitionListHandle list(rd_kafka_topic_partition_list_new(0));
-    for (const auto& [tp, offset] : processed_) {
-        const auto committed = committed_.find(tp);
-        if (assigned_.count(tp) != 0 && (committed == committed_.end() || committed->second < offset)) {
-            rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset = offset;
+    for (const auto& [tp, state] : partitions_) {
+        if (state.processed > state.committed) {
+            rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset =
+                state.processed;
         }
     }
     return list;
@@ -283,7 +330,9 @@ Error Consumer::Impl::commit_sync() {
         const rd_kafka_resp_err_t err = rd_kafka_commit(rk_.get(), offsets.get(), 0);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             for (const auto& o : to_offsets(offsets.get())) {
-                committed_[{o.topic, o.partition}] = o.offset;
+                if (PartitionState* state = state_of(o.topic, o.partition)) {
+                    state->committed = std::max(state->committed, o.offset);
+                }
             }
             report_commit({true, {}, to_offsets(offsets.get())});
             return {};
@@ -326,8 +375,9 @@ void Consumer::Impl::on_offset_commit(rd_kafka_t*, rd_kafka_resp_err_t err,
         result.error = detail::make_error(err, "async commit failed; the next commit covers it");
     } else {
         for (const auto& o : result.offsets) {
-            auto& committed = self->committed_[{o.topic, o.partition}];
-            committed = std::max(committed, o.offset);
+            if (PartitionState* state = self->state_of(o.topic, o.partition)) {
+                state->committed = std::max(state->committed, o.offset);
+            }
         }
     }
     self->report_commit(std::move(result));
@@ -342,14 +392,16 @@ void Consumer::Impl::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
         self->revoke(partitions);
     } else {
         self->report(detail::make_error(err, "rebalance failed"));
-        self->assigned_.clear();
+        self->partitions_.clear();
+        self->last_state_ = nullptr;
+        self->stopped_count_ = 0;
         rd_kafka_assign(rk, nullptr);
     }
 }
 
 void Consumer::Impl::assign(rd_kafka_topic_partition_list_t* partitions) {
     for (int i = 0; i < partitions->cnt; ++i) {
-        assigned_.insert({partitions->elems[i].topic, partitions->elems[i].partition});
+        partitions_.try_emplace({partitions->elems[i].topic, partitions->elems[i].partition});
     }
     if (std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "COOPERATIVE") == 0) {
         detail::ErrorHandle error(rd_kafka_incremental_assign(rk_.get(), partitions));
@@ -367,16 +419,20 @@ void Consumer::Impl::assign(rd_kafka_topic_partition_list_t* partitions) {
 void Consumer::Impl::revoke(rd_kafka_topic_partition_list_t* partitions) {
     // Everything processed on these partitions is committed before another
     // member can be given them (AtMostOnce committed it already).
+    if (std::holds_alternative<AutoCommit>(config_.commit)) {
+        store_processed_offsets();
+    }
     if (!std::holds_alternative<AtMostOnce>(config_.commit)) {
         commit_sync();
     }
     for (int i = 0; i < partitions->cnt; ++i) {
-        const TopicPartition tp{partitions->elems[i].topic, partitions->elems[i].partition};
-        assigned_.erase(tp);
-        processed_.erase(tp);
-        committed_.erase(tp);
-        stopped_.erase(tp);
+        const auto it = partitions_.find({partitions->elems[i].topic, partitions->elems[i].partition});
+        if (it != partitions_.end()) {
+            stopped_count_ -= it->second.stopped_at >= 0 ? 1 : 0;
+            partitions_.erase(it);
+        }
     }
+    last_state_ = nullptr;
     if (std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "COOPERATIVE") == 0) {
         detail::ErrorHandle error(rd_kafka_incremental_unassign(rk_.get(), partitions));
         if (error) {
@@ -400,8 +456,11 @@ void Consumer::Impl::run(const RecordHandler& handler, const std::atomic<bool>& 
             if (stop.load()) {
                 break;  // the rest is redelivered
             }
-            if (stopped_.count({record.topic, record.partition}) != 0) {
-                continue;  // stopped earlier in this batch
+            if (stopped_count_ != 0) {
+                const PartitionState* state = state_of(record.topic, record.partition);
+                if (state != nullptr && state->stopped_at >= 0) {
+                    continue;  // stopped earlier in this batch
+                }
             }
             if (process(record, handler)) {
                 mark_processed(record);
@@ -458,7 +517,10 @@ bool Consumer::Impl::dead_letter(const Record& record, const std::string& why) {
 }
 
 void Consumer::Impl::stop_at(const Record& record, const std::string& why) {
-    stopped_[{record.topic, record.partition}] = record.offset;
+    if (PartitionState* state = state_of(record.topic, record.partition)) {
+        stopped_count_ += state->stopped_at < 0 ? 1 : 0;
+        state->stopped_at = record.offset;
+    }
     pause(record.topic, record.partition, true);
     // Fetching resumes at the failing record, whenever it resumes.
     detail::PartitionListHandle position(rd_kafka_topic_partition_list_new(1));
@@ -480,24 +542,28 @@ void Consumer::Impl::pause(const std::string& topic, std::int32_t partition, boo
     if (paused) {
         rd_kafka_pause_partitions(rk_.get(), list.get());
     } else {
-        stopped_.erase({topic, partition});
+        if (PartitionState* state = state_of(topic, partition); state != nullptr && state->stopped_at >= 0) {
+            state->stopped_at = -1;
+            --stopped_count_;
+        }
         rd_kafka_resume_partitions(rk_.get(), list.get());
     }
 }
 
 std::vector<PartitionOffset> Consumer::Impl::assignment() const {
     std::vector<PartitionOffset> result;
-    for (const auto& [topic, partition] : assigned_) {
-        const auto it = processed_.find({topic, partition});
-        result.push_back({topic, partition, it != processed_.end() ? it->second : -1});
+    for (const auto& [tp, state] : partitions_) {
+        result.push_back({tp.first, tp.second, state.processed});
     }
     return result;
 }
 
 std::vector<PartitionOffset> Consumer::Impl::stopped() const {
     std::vector<PartitionOffset> result;
-    for (const auto& [tp, offset] : stopped_) {
-        result.push_back({tp.first, tp.second, offset});
+    for (const auto& [tp, state] : partitions_) {
+        if (state.stopped_at >= 0) {
+            result.push_back({tp.first, tp.second, state.stopped_at});
+        }
     }
     return result;
 }
@@ -536,6 +602,8 @@ void Consumer::Impl::close() {
         commit_sync();
     } else if (std::holds_alternative<AsyncCommit>(config_.commit)) {
         commit_async();  // consumer_close waits for outstanding commits
+    } else if (std::holds_alternative<AutoCommit>(config_.commit)) {
+        store_processed_offsets();
     }
     // Revokes the assignment (our rebalance callback commits once more) and
     // leaves the group; with AutoCommit, librdkafka commits stored offsets.

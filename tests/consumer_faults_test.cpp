@@ -194,18 +194,27 @@ TEST_CASE("partitions handed over between batches resume exactly at the committe
     stream_through_membership_changes(
         cluster, protocol, handled,
         [&](std::int64_t so_far, const std::vector<Member*>& members, const GroupCommits& commits) {
-            REQUIRE(relkafka::test::wait_until(
+            auto assigned = [&] {
+                int total = 0;
+                for (const Member* m : members) {
+                    total += m->partitions();
+                }
+                return total;
+            };
+            auto everyone = [&] {
+                return std::all_of(members.begin(), members.end(),
+                                   [](const Member* m) { return m->partitions() > 0; });
+            };
+            const bool settled = relkafka::test::wait_until(
                 [&] {
-                    int assigned = 0;
-                    bool everyone = true;
-                    for (const Member* m : members) {
-                        assigned += m->partitions();
-                        everyone = everyone && m->partitions() > 0;
-                    }
                     return handled.unique() == static_cast<std::size_t>(so_far) &&
-                           commits.total() == so_far && assigned == group_partitions && everyone;
+                           commits.total() == so_far && assigned() == group_partitions && everyone();
                 },
-                60s));
+                60s);
+            INFO("records " << so_far << ": processed " << handled.unique() << ", committed "
+                            << commits.total() << ", partitions assigned " << assigned() << " over "
+                            << members.size() << " members");
+            REQUIRE(settled);
         });
 
     std::cout << protocol_name(protocol) << ", changes between batches: processed "

@@ -42,7 +42,11 @@ public:
     SlabPool() = default;
     ~SlabPool() {
         if (current_ != nullptr) {
-            unref(current_);
+            // Slots never handed out will never be released.
+            const std::size_t unused = N - current_->next;
+            if (current_->live.fetch_sub(unused + 1) == unused + 1) {
+                delete current_;
+            }
         }
     }
     SlabPool(const SlabPool&) = delete;

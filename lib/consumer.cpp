@@ -80,6 +80,7 @@ public:
     std::vector<Record> poll(milliseconds timeout);
     void mark_processed(const Record& record);
     Error commit_sync();
+    std::vector<Record> commit_before_handing_out(std::vector<Record> batch);
     void run(const RecordHandler& handler, const std::atomic<bool>& stop);
     void pause(const std::string& topic, std::int32_t partition, bool paused);
     std::vector<PartitionOffset> assignment() const;
@@ -227,14 +228,34 @@ std::vector<Record> Consumer::Impl::poll(milliseconds timeout) {
     }
 
     if (std::holds_alternative<AtMostOnce>(config_.commit) && !batch.empty()) {
-        for (const Record& r : batch) {
-            if (PartitionState* state = state_of(r.topic, r.partition)) {
-                state->processed = r.offset + 1;
-            }
-        }
-        commit_sync();
+        return commit_before_handing_out(std::move(batch));
     }
     return batch;
+}
+
+// AtMostOnce: the batch is handed out only once its offsets are committed.
+// If the commit fails, the batch is not handed out: fetching goes back to
+// its first records and the commit is tried again with the next poll().
+std::vector<Record> Consumer::Impl::commit_before_handing_out(std::vector<Record> batch) {
+    std::map<TopicPartition, std::int64_t> first_offsets;
+    for (const Record& r : batch) {
+        first_offsets.try_emplace({r.topic, r.partition}, r.offset);
+        if (PartitionState* state = state_of(r.topic, r.partition)) {
+            state->processed = r.offset + 1;
+        }
+    }
+    if (!commit_sync()) {
+        return batch;
+    }
+    detail::PartitionListHandle rewind(rd_kafka_topic_partition_list_new(0));
+    for (const auto& [tp, offset] : first_offsets) {
+        if (PartitionState* state = state_of(tp.first, tp.second)) {
+            state->processed = state->committed;
+        }
+        rd_kafka_topic_partition_list_add(rewind.get(), tp.first.c_str(), tp.second)->offset = offset;
+    }
+    detail::ErrorHandle error(rd_kafka_seek_partitions(rk_.get(), rewind.get(), -1));
+    return {};
 }
 
 void Consumer::Impl::mark_processed(const Record& record) {

@@ -375,3 +375,53 @@ TEST_CASE("a failed async commit is reported and repaired by the next one") {
                       [](const relkafka::CommitResult& r) { return !r.error; }));
     CHECK(counters.commits_failed >= 1);
 }
+
+TEST_CASE("AtMostOnce hands out no batch whose commit failed") {
+    TestCluster cluster;
+    RELKAFKA_REQUIRE_MOCK(cluster);
+    const auto topic = cluster.create_topic("amo-commit-errors", 4, 1);
+    StreamAudit audit(topic);
+    cluster.produce_stream(audit, commit_stream);
+    const std::string group = "amo-commit-errors";
+    cluster.mock()->set_coordinator("group", group, 1);
+
+    auto config = cluster.consumer_config(group, topic);
+    config.commit = relkafka::AtMostOnce{};
+    config.max_batch = 50;
+    std::vector<relkafka::CommitResult> results;
+    config.on_commit = [&](const relkafka::CommitResult& r) { results.push_back(r); };
+    HandledLog first, second;
+    {
+        Consumer consumer(config);
+        // Whole batches: under AtMostOnce a batch handed out is committed.
+        auto take_batches_until = [&](std::size_t count) {
+            const auto until = std::chrono::steady_clock::now() + 60s;
+            while (first.total() < count && std::chrono::steady_clock::now() < until) {
+                for (const Record& r : consumer.poll(100ms)) {
+                    first.add(r);
+                }
+            }
+        };
+        take_batches_until(1);
+        const std::size_t handed_out = first.total();
+        // The next commit is refused: that batch must not reach the handler.
+        cluster.mock()->push_broker_request_errors(1, ApiKey::OffsetCommit,
+                                                   {{ErrorCode::RebalanceInProgress, 0ms}});
+        const auto refused = consumer.poll(5s);
+        REQUIRE(std::any_of(results.begin(), results.end(),
+                            [](const relkafka::CommitResult& r) { return bool(r.error); }));
+        CHECK(refused.empty());
+        // Then the same records come again, once their commit succeeds.
+        take_batches_until(handed_out + 100);
+        consumer.close();  // commits nothing more: what was handed out is committed
+    }
+    {
+        config.on_commit = nullptr;
+        Consumer consumer(config);
+        consume(consumer, second, [&] { return second.total() >= commit_stream - first.total(); });
+    }
+    CHECK(first.duplicates() == 0);
+    CHECK(second.duplicates() == 0);
+    CHECK(first.unique() + second.unique() == commit_stream);
+    CHECK(second.missing(commit_stream) == first.unique());  // no record seen by both
+}

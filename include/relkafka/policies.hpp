@@ -107,8 +107,9 @@ struct AsyncThenSync {
     std::chrono::milliseconds backoff{200};
 };
 
-/// Commit each poll batch before handing it out. A crash loses the records
-/// of that batch not yet processed: use only where loss beats repetition.
+/// Commit each poll batch before handing it out; a batch whose commit fails
+/// is not handed out (it is fetched again). A crash loses the records of the
+/// batch not yet processed: use only where loss beats repetition.
 struct AtMostOnce {};
 
 /// When processed offsets are committed.

@@ -11,7 +11,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -19,6 +18,8 @@
 #include <relkafka/consumer.hpp>
 #include <relkafka/producer.hpp>
 #include <relkafka/testing/mock_cluster.hpp>
+
+#include "example_options.hpp"
 
 using namespace std::chrono_literals;
 
@@ -36,47 +37,35 @@ void handle(const relkafka::Record& record) {
     }
 }
 
+// Gives the embedded cluster something to consume.
+void fill_topic(const std::string& brokers, const std::string& topic, long count) {
+    relkafka::ProducerConfig producer_config;
+    producer_config.bootstrap_servers = brokers;
+    relkafka::Producer producer(producer_config);
+    for (long n = 0; n < count; ++n) {
+        relkafka::Message m;
+        m.topic = topic;
+        m.key = "customer-" + std::to_string(n % 100);
+        m.value = "order " + std::to_string(n);
+        producer.send(std::move(m), [](relkafka::Delivery&&) {});
+    }
+    producer.close(30s);
+    std::printf("filled %s with %ld orders\n", topic.c_str(), count);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string brokers, topic = "orders", group = "billing";
-    long count = 0;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (std::strcmp(argv[i], "--brokers") == 0) {
-            brokers = argv[i + 1];
-        } else if (std::strcmp(argv[i], "--topic") == 0) {
-            topic = argv[i + 1];
-        } else if (std::strcmp(argv[i], "--group") == 0) {
-            group = argv[i + 1];
-        } else if (std::strcmp(argv[i], "--count") == 0) {
-            count = std::strtol(argv[i + 1], nullptr, 10);
-        } else {
-            std::fprintf(stderr,
-                         "usage: %s [--brokers host:port,...] [--topic NAME] [--group ID] [--count N]\n",
-                         argv[0]);
-            return 2;
-        }
-    }
-
+    const example::Options options(
+        argc, argv, {{"brokers", ""}, {"topic", "orders"}, {"group", "billing"}, {"count", "0"}});
+    const std::string topic = options["topic"];
+    const std::string group = options["group"];
+    long count = options.number("count");
     std::unique_ptr<relkafka::testing::MockCluster> mock;
-    if (brokers.empty()) {
-        mock = std::make_unique<relkafka::testing::MockCluster>(3);
-        mock->create_topic(topic, 4, 3);
-        brokers = mock->bootstrap_servers();
+    const std::string brokers = example::brokers_or_mock(options, mock, topic);
+    if (mock) {
         count = count > 0 ? count : 1000;
-        relkafka::ProducerConfig producer_config;
-        producer_config.bootstrap_servers = brokers;
-        relkafka::Producer producer(producer_config);
-        for (long n = 0; n < count; ++n) {
-            relkafka::Message m;
-            m.topic = topic;
-            m.key = "customer-" + std::to_string(n % 100);
-            m.value = "order " + std::to_string(n);
-            producer.send(std::move(m), [](relkafka::Delivery&&) {});
-        }
-        producer.close(30s);
-        std::printf("no --brokers given: started an embedded mock cluster at %s with %ld orders\n",
-                    brokers.c_str(), count);
+        fill_topic(brokers, topic, count);
     }
 
     relkafka::ConsumerConfig config;

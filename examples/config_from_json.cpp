@@ -10,7 +10,6 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -20,6 +19,8 @@
 #include <relkafka/producer.hpp>
 #include <relkafka/stats.hpp>
 #include <relkafka/testing/mock_cluster.hpp>
+
+#include "example_options.hpp"
 
 using namespace std::chrono_literals;
 
@@ -37,22 +38,12 @@ void use_plaintext(std::map<std::string, std::string>& overrides) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string producer_file = RELKAFKA_EXAMPLES_DIR "/producer.json";
-    std::string consumer_file = RELKAFKA_EXAMPLES_DIR "/consumer.json";
-    std::string brokers;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (std::strcmp(argv[i], "--producer") == 0) {
-            producer_file = argv[i + 1];
-        } else if (std::strcmp(argv[i], "--consumer") == 0) {
-            consumer_file = argv[i + 1];
-        } else if (std::strcmp(argv[i], "--brokers") == 0) {
-            brokers = argv[i + 1];
-        } else {
-            std::fprintf(stderr, "usage: %s [--producer FILE] [--consumer FILE] [--brokers host:port,...]\n",
-                         argv[0]);
-            return 2;
-        }
-    }
+    const example::Options options(argc, argv,
+                                   {{"producer", RELKAFKA_EXAMPLES_DIR "/producer.json"},
+                                    {"consumer", RELKAFKA_EXAMPLES_DIR "/consumer.json"},
+                                    {"brokers", ""}});
+    const std::string producer_file = options["producer"];
+    const std::string consumer_file = options["consumer"];
 
     relkafka::ProducerConfig producer_config;
     relkafka::ConsumerConfig consumer_config;
@@ -77,15 +68,12 @@ int main(int argc, char** argv) {
     std::printf("producer config from %s:\n%s\n", producer_file.c_str(), producer_config.to_json().c_str());
 
     std::unique_ptr<relkafka::testing::MockCluster> mock;
-    if (brokers.empty()) {
-        mock = std::make_unique<relkafka::testing::MockCluster>(3);
-        brokers = mock->bootstrap_servers();
+    const std::string brokers = example::brokers_or_mock(options, mock);
+    if (mock) {
         use_plaintext(producer_config.overrides);
         use_plaintext(consumer_config.overrides);
         consumer_config.overrides["session.timeout.ms"] = "6000";
-        std::printf("no --brokers given: started an embedded mock cluster at %s (plaintext; the "
-                    "files' security settings are not used)\n",
-                    brokers.c_str());
+        std::printf("the mock is plaintext: the files' security settings are not used\n");
     }
     producer_config.bootstrap_servers = brokers;
     consumer_config.bootstrap_servers = brokers;

@@ -8,39 +8,22 @@
 // Without --brokers it starts an embedded mock cluster and says so.
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <string>
 
 #include <relkafka/producer.hpp>
 #include <relkafka/testing/mock_cluster.hpp>
 
+#include "example_options.hpp"
+
 using namespace std::chrono_literals;
 
 int main(int argc, char** argv) {
-    std::string brokers, topic = "payments";
-    long count = 10;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (std::strcmp(argv[i], "--brokers") == 0) {
-            brokers = argv[i + 1];
-        } else if (std::strcmp(argv[i], "--topic") == 0) {
-            topic = argv[i + 1];
-        } else if (std::strcmp(argv[i], "--count") == 0) {
-            count = std::strtol(argv[i + 1], nullptr, 10);
-        } else {
-            std::fprintf(stderr, "usage: %s [--brokers host:port,...] [--topic NAME] [--count N]\n",
-                         argv[0]);
-            return 2;
-        }
-    }
-
+    const example::Options options(argc, argv, {{"brokers", ""}, {"topic", "payments"}, {"count", "10"}});
+    const std::string topic = options["topic"];
+    const long count = options.number("count");
     std::unique_ptr<relkafka::testing::MockCluster> mock;
-    if (brokers.empty()) {
-        mock = std::make_unique<relkafka::testing::MockCluster>(3);
-        mock->create_topic(topic, 4, 3);
-        brokers = mock->bootstrap_servers();
-        std::printf("no --brokers given: started an embedded mock cluster at %s\n", brokers.c_str());
-    }
+    const std::string brokers = example::brokers_or_mock(options, mock, topic);
 
     relkafka::ProducerConfig config;
     config.bootstrap_servers = brokers;

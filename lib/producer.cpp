@@ -124,7 +124,6 @@ private:
     // Written by senders and by the callback thread: kept on separate lines.
     alignas(64) std::atomic<std::size_t> queued_{0};
     alignas(64) std::atomic<std::size_t> completed_{0};
-    std::atomic<std::size_t> delivered_{0};  // the callback thread's line, like completed_
     // Off the hot path: failures, refusals, waits.
     alignas(64) std::atomic<std::size_t> failures_[FailureKinds] = {};
     std::atomic<std::size_t> refused_{0};
@@ -355,12 +354,12 @@ void Producer::Impl::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*
     }
     self->finish(*pending, std::move(delivery));
 
-    self->completed_.fetch_add(1);
+    // Counted before completed_, from which counters() derives `delivered`:
+    // successes cost no counter of their own.
     if (failed) {
         self->failures_[failure].fetch_add(1, std::memory_order_relaxed);
-    } else {
-        self->delivered_.fetch_add(1, std::memory_order_relaxed);
     }
+    self->completed_.fetch_add(1);
     if (self->room_waiters_.load() > 0) {
         std::lock_guard<std::mutex> lock(self->room_mutex_);
         self->room_.notify_all();
@@ -411,13 +410,15 @@ ProducerCounters Producer::Impl::counters() const noexcept {
     constexpr auto relaxed = std::memory_order_relaxed;
     ProducerCounters c;
     c.sent = queued_.load(relaxed);
-    c.delivered = delivered_.load(relaxed);
+    const std::size_t completed = completed_.load();  // after the failures it counts
     c.timed_out = failures_[TimedOut].load(relaxed);
     c.purged = failures_[Purged].load(relaxed);
     c.fatal = failures_[Fatal].load(relaxed);
     c.other_failures = failures_[OtherFailure].load(relaxed);
     c.refused = refused_.load(relaxed);
-    c.failed = c.timed_out + c.purged + c.fatal + c.other_failures + c.refused;
+    const std::size_t queued_failures = c.timed_out + c.purged + c.fatal + c.other_failures;
+    c.delivered = completed - std::min(completed, queued_failures);
+    c.failed = queued_failures + c.refused;
     c.handed_back = handed_back_count_.load(relaxed);
     c.blocked_sends = blocked_sends_.load(relaxed);
     return c;

@@ -32,7 +32,7 @@ void request_stop(int) { stop = true; }
 // Your business logic. Throwing means "not processed": the record is retried,
 // then dead-lettered; it is never committed as if it had succeeded.
 void handle(const relkafka::Record& record) {
-    if (!record.value) {
+    if (!record.value()) {
         throw std::invalid_argument("tombstones are not orders");
     }
 }

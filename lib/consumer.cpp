@@ -16,6 +16,7 @@
 #include "detail/logging.hpp"
 #include "detail/moved_from.hpp"
 #include "detail/records.hpp"
+#include "detail/shared_consumer_handle.hpp"
 #include "detail/statistics.hpp"
 #include "relkafka/producer.hpp"
 
@@ -64,8 +65,20 @@ std::vector<PartitionOffset> to_offsets(const rd_kafka_topic_partition_list_t* l
     return offsets;
 }
 
-std::string describe(const std::string& topic, std::int32_t partition) {
+std::string describe(std::string_view topic, std::int32_t partition) {
     return fmt::format("{}[{}]", topic, partition);
+}
+
+Error unassign(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions) {
+    if (std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0) {
+        detail::ErrorHandle error(rd_kafka_incremental_unassign(rk, partitions));
+        if (error) {
+            return detail::make_error(error.get(), "incremental unassign failed");
+        }
+    } else if (const rd_kafka_resp_err_t err = rd_kafka_assign(rk, nullptr)) {
+        return detail::make_error(err, "unassign failed");
+    }
+    return {};
 }
 
 }  // namespace
@@ -87,8 +100,8 @@ public:
     std::vector<PartitionOffset> stopped() const;
     ConsumerCounters counters() const { return counters_; }
     void close();
-    bool closed() const noexcept { return !rk_; }
-    rd_kafka_t* handle() const noexcept { return rk_.get(); }
+    bool closed() const noexcept { return rk_ == nullptr; }
+    rd_kafka_t* handle() const noexcept { return rk_; }
 
 private:
     static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -98,6 +111,10 @@ private:
     static void on_client_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
     static int on_statistics(rd_kafka_t* rk, char* json, std::size_t json_len, void* opaque);
     static void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* text);
+    // The open Consumer behind librdkafka's opaque, or nullptr once closed.
+    static Impl* owner_of(void* opaque) {
+        return static_cast<detail::SharedConsumerHandle*>(opaque)->owner;
+    }
 
     void assign(rd_kafka_topic_partition_list_t* partitions);
     void revoke(rd_kafka_topic_partition_list_t* partitions);
@@ -114,7 +131,9 @@ private:
 
     ConsumerConfig config_;
     Cadence cadence_;
-    detail::KafkaHandle rk_;
+    // Shared with the Records handed out, which may outlive this Consumer.
+    detail::SharedConsumerPtr handle_{new detail::SharedConsumerHandle()};
+    rd_kafka_t* rk_ = nullptr;  // handle_'s, while open
     detail::QueueHandle consumer_queue_;  // async commit results are served here
     std::unique_ptr<Producer> dead_letters_;
 
@@ -125,14 +144,15 @@ private:
         std::int64_t stored = -1;      // AutoCommit: as last stored for librdkafka's timer
         std::int64_t stopped_at = -1;  // offset of a record whose handler failed for good
     };
-    // The assigned partition `record` belongs to, or nullptr. Records come
-    // in runs of one partition: the last answer is kept.
-    PartitionState* state_of(const std::string& topic, std::int32_t partition);
+    // The assigned partition a message belongs to, or nullptr. Messages
+    // come in runs of one partition: the last answer is kept.
+    PartitionState* state_of(const rd_kafka_message_t* message);
+    PartitionState* state_of(std::string_view topic, std::int32_t partition);
     void store_processed_offsets();
 
     std::map<TopicPartition, PartitionState> partitions_;
     PartitionState* last_state_ = nullptr;
-    const std::string* last_topic_ = nullptr;
+    const rd_kafka_topic_t* last_topic_ = nullptr;
     std::int32_t last_partition_ = -1;
     std::size_t stopped_count_ = 0;
     std::size_t since_commit_ = 0;
@@ -142,7 +162,9 @@ private:
 Consumer::Impl::Impl(ConsumerConfig config)
     : config_(std::move(config)), cadence_(cadence_of(config_.commit)) {
     detail::ConfHandle conf = detail::make_conf(detail::consumer_properties(config_));
-    rd_kafka_conf_set_opaque(conf.get(), this);
+    handle_->owner = this;
+    handle_->on_log = config_.on_log;
+    rd_kafka_conf_set_opaque(conf.get(), handle_.get());
     rd_kafka_conf_set_rebalance_cb(conf.get(), &Impl::on_rebalance);
     if (std::holds_alternative<AutoCommit>(config_.commit)) {
         // Our own commits report through their own callbacks; only
@@ -158,21 +180,23 @@ Consumer::Impl::Impl(ConsumerConfig config)
     }
     rd_kafka_conf_set_log_cb(conf.get(), &Impl::on_log);  // runs on librdkafka's threads
     char errstr[512] = "";
-    rk_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof errstr));
-    if (!rk_) {
+    rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof errstr);
+    if (rk_ == nullptr) {
         throw ConfigError(fmt::format("librdkafka refused the consumer configuration: {}", errstr));
     }
     conf.release();  // rd_kafka_new took ownership
-    rd_kafka_poll_set_consumer(rk_.get());
-    consumer_queue_.reset(rd_kafka_queue_get_consumer(rk_.get()));
+    handle_->attach(rk_);
+    rd_kafka_poll_set_consumer(rk_);
+    consumer_queue_.reset(rd_kafka_queue_get_consumer(rk_));
 
     detail::PartitionListHandle topics(
         rd_kafka_topic_partition_list_new(static_cast<int>(config_.topics.size())));
     for (const auto& topic : config_.topics) {
         rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
     }
-    if (const rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_.get(), topics.get())) {
-        rk_.reset();
+    if (const rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_, topics.get())) {
+        consumer_queue_.reset();
+        handle_->owner = nullptr;  // handle_ destroys the handle as this throws
         throw ConfigError(fmt::format("cannot subscribe to ConsumerConfig::topics: {}",
                                       rd_kafka_err2str(err)));
     }
@@ -187,7 +211,7 @@ Consumer::Impl::~Impl() {
 }
 
 void Consumer::Impl::require_open(const char* call) const {
-    if (!rk_) {
+    if (rk_ == nullptr) {
         throw UsageError(fmt::format("{} on a closed Consumer: create a new Consumer", call));
     }
 }
@@ -201,9 +225,10 @@ std::vector<Record> Consumer::Impl::poll(milliseconds timeout) {
         store_processed_offsets();  // the previous batch's, for librdkafka's timer
     }
     std::vector<Record> batch;
+    detail::RecordReferences references(*handle_, config_.max_batch);
     int wait_ms = static_cast<int>(timeout.count());
-    while (batch.size() < config_.max_batch) {
-        detail::MessageHandle m(rd_kafka_consumer_poll(rk_.get(), wait_ms));
+    while (references.available()) {
+        detail::MessageHandle m(rd_kafka_consumer_poll(rk_, wait_ms));
         if (!m) {
             break;
         }
@@ -217,14 +242,13 @@ std::vector<Record> Consumer::Impl::poll(milliseconds timeout) {
         if (batch.empty()) {
             batch.reserve(config_.max_batch);
         }
-        Record record = detail::to_record(m.get());
         if (stopped_count_ != 0) {
-            const PartitionState* state = state_of(record.topic, record.partition);
+            const PartitionState* state = state_of(m.get());
             if (state != nullptr && state->stopped_at >= 0) {
                 continue;  // fetched before the partition was stopped
             }
         }
-        batch.push_back(std::move(record));
+        batch.push_back(detail::RecordAccess::adopt(m.release(), references.take()));
     }
 
     if (std::holds_alternative<AtMostOnce>(config_.commit) && !batch.empty()) {
@@ -238,10 +262,16 @@ std::vector<Record> Consumer::Impl::poll(milliseconds timeout) {
 // its first records and the commit is tried again with the next poll().
 std::vector<Record> Consumer::Impl::commit_before_handing_out(std::vector<Record> batch) {
     std::map<TopicPartition, std::int64_t> first_offsets;
+    PartitionState* run = nullptr;  // of the previous record
     for (const Record& r : batch) {
-        first_offsets.try_emplace({r.topic, r.partition}, r.offset);
-        if (PartitionState* state = state_of(r.topic, r.partition)) {
-            state->processed = r.offset + 1;
+        const rd_kafka_message_t* m = detail::RecordAccess::message(r);
+        PartitionState* state = state_of(m);
+        if (state != run || state == nullptr) {
+            first_offsets.try_emplace({std::string(r.topic()), m->partition}, m->offset);
+            run = state;
+        }
+        if (state != nullptr) {
+            state->processed = m->offset + 1;
         }
     }
     if (!commit_sync()) {
@@ -254,7 +284,7 @@ std::vector<Record> Consumer::Impl::commit_before_handing_out(std::vector<Record
         }
         rd_kafka_topic_partition_list_add(rewind.get(), tp.first.c_str(), tp.second)->offset = offset;
     }
-    detail::ErrorHandle error(rd_kafka_seek_partitions(rk_.get(), rewind.get(), -1));
+    detail::ErrorHandle error(rd_kafka_seek_partitions(rk_, rewind.get(), -1));
     return {};
 }
 
@@ -264,31 +294,40 @@ void Consumer::Impl::mark_processed(const Record& record) {
         ++counters_.processed;
         return;  // committed before it was handed out
     }
-    PartitionState* state = state_of(record.topic, record.partition);
+    const rd_kafka_message_t* m = detail::RecordAccess::message(record);
+    if (m == nullptr) {
+        throw UsageError("mark_processed() with a moved-from Record");
+    }
+    PartitionState* state = state_of(m);
     if (state == nullptr) {
         return;  // revoked: its new owner re-reads it
     }
     ++counters_.processed;
-    state->processed = record.offset + 1;
+    state->processed = m->offset + 1;
     ++since_commit_;
     if (cadence_.every != 0 && since_commit_ >= cadence_.every) {
         commit_per_policy();
     }
 }
 
-Consumer::Impl::PartitionState* Consumer::Impl::state_of(const std::string& topic,
-                                                         std::int32_t partition) {
-    if (last_state_ != nullptr && partition == last_partition_ && topic == *last_topic_) {
+Consumer::Impl::PartitionState* Consumer::Impl::state_of(const rd_kafka_message_t* m) {
+    // A topic has one rd_kafka_topic_t per handle, alive while assigned.
+    if (last_state_ != nullptr && m->partition == last_partition_ && m->rkt == last_topic_) {
         return last_state_;
     }
-    const auto it = partitions_.find({topic, partition});
-    if (it == partitions_.end()) {
-        return nullptr;
+    PartitionState* state = state_of(rd_kafka_topic_name(m->rkt), m->partition);
+    if (state != nullptr) {
+        last_state_ = state;
+        last_topic_ = m->rkt;
+        last_partition_ = m->partition;
     }
-    last_state_ = &it->second;
-    last_topic_ = &it->first.first;
-    last_partition_ = partition;
-    return last_state_;
+    return state;
+}
+
+Consumer::Impl::PartitionState* Consumer::Impl::state_of(std::string_view topic,
+                                                         std::int32_t partition) {
+    const auto it = partitions_.find({std::string(topic), partition});
+    return it == partitions_.end() ? nullptr : &it->second;
 }
 
 // AutoCommit: librdkafka's timer commits what is stored; store once per batch.
@@ -302,7 +341,7 @@ void Consumer::Impl::store_processed_offsets() {
         }
     }
     if (offsets->cnt > 0) {
-        rd_kafka_offsets_store(rk_.get(), offsets.get());
+        rd_kafka_offsets_store(rk_, offsets.get());
     }
 }
 
@@ -334,7 +373,7 @@ void Consumer::Impl::commit_async() {
     // Async commits go out in order on the coordinator connection; a failed
     // one is covered by the next, which carries every offset processed since.
     const rd_kafka_resp_err_t err = rd_kafka_commit_queue(
-        rk_.get(), offsets.get(), consumer_queue_.get(), &Impl::on_offset_commit, this);
+        rk_, offsets.get(), consumer_queue_.get(), &Impl::on_offset_commit, handle_.get());
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         report_commit({false, detail::make_error(err, "async commit not sent"), to_offsets(offsets.get())});
     }
@@ -348,7 +387,7 @@ Error Consumer::Impl::commit_sync() {
     }
     Error error;
     for (int attempt = 1; attempt <= cadence_.attempts; ++attempt) {
-        const rd_kafka_resp_err_t err = rd_kafka_commit(rk_.get(), offsets.get(), 0);
+        const rd_kafka_resp_err_t err = rd_kafka_commit(rk_, offsets.get(), 0);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             for (const auto& o : to_offsets(offsets.get())) {
                 if (PartitionState* state = state_of(o.topic, o.partition)) {
@@ -387,11 +426,11 @@ void Consumer::Impl::report_commit(CommitResult&& result) {
 
 void Consumer::Impl::on_offset_commit(rd_kafka_t*, rd_kafka_resp_err_t err,
                                       rd_kafka_topic_partition_list_t* offsets, void* opaque) {
-    auto* self = static_cast<Impl*>(opaque);
-    CommitResult result{false, {}, to_offsets(offsets)};
-    if (err == RD_KAFKA_RESP_ERR__NO_OFFSET) {
-        return;  // nothing was due
+    Impl* self = owner_of(opaque);
+    if (self == nullptr || err == RD_KAFKA_RESP_ERR__NO_OFFSET) {
+        return;  // closed / nothing was due
     }
+    CommitResult result{false, {}, to_offsets(offsets)};
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         result.error = detail::make_error(err, "async commit failed; the next commit covers it");
     } else {
@@ -406,8 +445,10 @@ void Consumer::Impl::on_offset_commit(rd_kafka_t*, rd_kafka_resp_err_t err,
 
 void Consumer::Impl::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                   rd_kafka_topic_partition_list_t* partitions, void* opaque) {
-    auto* self = static_cast<Impl*>(opaque);
-    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    Impl* self = owner_of(opaque);
+    if (self == nullptr) {
+        unassign(rk, partitions);  // closed: nothing left to commit
+    } else if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         self->assign(partitions);
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
         self->revoke(partitions);
@@ -424,13 +465,13 @@ void Consumer::Impl::assign(rd_kafka_topic_partition_list_t* partitions) {
     for (int i = 0; i < partitions->cnt; ++i) {
         partitions_.try_emplace({partitions->elems[i].topic, partitions->elems[i].partition});
     }
-    if (std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "COOPERATIVE") == 0) {
-        detail::ErrorHandle error(rd_kafka_incremental_assign(rk_.get(), partitions));
+    if (std::strcmp(rd_kafka_rebalance_protocol(rk_), "COOPERATIVE") == 0) {
+        detail::ErrorHandle error(rd_kafka_incremental_assign(rk_, partitions));
         if (error) {
             report(detail::make_error(error.get(), "incremental assign failed"));
         }
     } else {
-        rd_kafka_assign(rk_.get(), partitions);
+        rd_kafka_assign(rk_, partitions);
     }
     if (config_.on_rebalance) {
         config_.on_rebalance({true, to_offsets(partitions)});
@@ -454,13 +495,8 @@ void Consumer::Impl::revoke(rd_kafka_topic_partition_list_t* partitions) {
         }
     }
     last_state_ = nullptr;
-    if (std::strcmp(rd_kafka_rebalance_protocol(rk_.get()), "COOPERATIVE") == 0) {
-        detail::ErrorHandle error(rd_kafka_incremental_unassign(rk_.get(), partitions));
-        if (error) {
-            report(detail::make_error(error.get(), "incremental unassign failed"));
-        }
-    } else {
-        rd_kafka_assign(rk_.get(), nullptr);
+    if (const Error error = unassign(rk_, partitions)) {
+        report(error);
     }
     if (config_.on_rebalance) {
         config_.on_rebalance({false, to_offsets(partitions)});
@@ -478,7 +514,7 @@ void Consumer::Impl::run(const RecordHandler& handler, const std::atomic<bool>& 
                 break;  // the rest is redelivered
             }
             if (stopped_count_ != 0) {
-                const PartitionState* state = state_of(record.topic, record.partition);
+                const PartitionState* state = state_of(detail::RecordAccess::message(record));
                 if (state != nullptr && state->stopped_at >= 0) {
                     continue;  // stopped earlier in this batch
                 }
@@ -528,7 +564,7 @@ bool Consumer::Impl::dead_letter(const Record& record, const std::string& why) {
     if (!d.ok()) {
         report(Error(d.error.code(),
                      fmt::format("could not dead-letter {} offset {}: {}",
-                                 describe(record.topic, record.partition), record.offset,
+                                 describe(record.topic(), record.partition()), record.offset(),
                                  d.error.message()),
                      d.error.retriable()));
         return false;
@@ -538,21 +574,22 @@ bool Consumer::Impl::dead_letter(const Record& record, const std::string& why) {
 }
 
 void Consumer::Impl::stop_at(const Record& record, const std::string& why) {
-    if (PartitionState* state = state_of(record.topic, record.partition)) {
+    const std::string topic(record.topic());
+    if (PartitionState* state = state_of(topic, record.partition())) {
         stopped_count_ += state->stopped_at < 0 ? 1 : 0;
-        state->stopped_at = record.offset;
+        state->stopped_at = record.offset();
     }
-    pause(record.topic, record.partition, true);
+    pause(topic, record.partition(), true);
     // Fetching resumes at the failing record, whenever it resumes.
     detail::PartitionListHandle position(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(position.get(), record.topic.c_str(), record.partition)->offset =
-        record.offset;
-    detail::ErrorHandle error(rd_kafka_seek_partitions(rk_.get(), position.get(), -1));
+    rd_kafka_topic_partition_list_add(position.get(), topic.c_str(), record.partition())->offset =
+        record.offset();
+    detail::ErrorHandle error(rd_kafka_seek_partitions(rk_, position.get(), -1));
     report(Error(ErrorCode::Fail,
                  fmt::format("handler failed on {} offset {} after {} attempts ({}); the partition "
                              "is paused at that record and nothing past it is committed: fix the "
                              "cause and resume() or restart, or set ConsumerConfig::dead_letter",
-                             describe(record.topic, record.partition), record.offset,
+                             describe(topic, record.partition()), record.offset(),
                              config_.retry.attempts, why)));
 }
 
@@ -561,13 +598,13 @@ void Consumer::Impl::pause(const std::string& topic, std::int32_t partition, boo
     detail::PartitionListHandle list(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
     if (paused) {
-        rd_kafka_pause_partitions(rk_.get(), list.get());
+        rd_kafka_pause_partitions(rk_, list.get());
     } else {
         if (PartitionState* state = state_of(topic, partition); state != nullptr && state->stopped_at >= 0) {
             state->stopped_at = -1;
             --stopped_count_;
         }
-        rd_kafka_resume_partitions(rk_.get(), list.get());
+        rd_kafka_resume_partitions(rk_, list.get());
     }
 }
 
@@ -596,26 +633,33 @@ void Consumer::Impl::report(const Error& error) const {
 }
 
 void Consumer::Impl::on_client_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    const Impl* self = owner_of(opaque);
+    if (self == nullptr) {
+        return;
+    }
     const auto code = detail::to_code(static_cast<rd_kafka_resp_err_t>(err));
-    static_cast<Impl*>(opaque)->report(Error(code, reason, detail::is_retriable(code),
+    self->report(Error(code, reason, detail::is_retriable(code),
                                              code == ErrorCode::Fatal));
 }
 
 int Consumer::Impl::on_statistics(rd_kafka_t*, char* json, std::size_t json_len, void* opaque) {
-    const auto* self = static_cast<const Impl*>(opaque);
+    const Impl* self = owner_of(opaque);
+    if (self == nullptr) {
+        return 0;
+    }
     detail::deliver_statistics(std::string_view(json, json_len), self->config_.on_statistics,
                                self->config_.on_error, self->config_.on_log, "ConsumerConfig");
     return 0;  // librdkafka frees the JSON
 }
 
 void Consumer::Impl::on_log(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
-    const auto* self = static_cast<const Impl*>(rd_kafka_opaque(rk));
-    detail::log_librdkafka(self != nullptr ? self->config_.on_log : LogCallback(), rk, level,
-                           facility, text);
+    const auto* handle = static_cast<const detail::SharedConsumerHandle*>(rd_kafka_opaque(rk));
+    detail::log_librdkafka(handle != nullptr ? handle->on_log : LogCallback(), rk, level, facility,
+                           text);
 }
 
 void Consumer::Impl::close() {
-    if (!rk_) {
+    if (rk_ == nullptr) {
         return;
     }
     if (std::holds_alternative<SyncCommit>(config_.commit) ||
@@ -628,11 +672,13 @@ void Consumer::Impl::close() {
     }
     // Revokes the assignment (our rebalance callback commits once more) and
     // leaves the group; with AutoCommit, librdkafka commits stored offsets.
-    if (const rd_kafka_resp_err_t err = rd_kafka_consumer_close(rk_.get())) {
+    if (const rd_kafka_resp_err_t err = rd_kafka_consumer_close(rk_)) {
         report(detail::make_error(err, "leaving the group failed"));
     }
     consumer_queue_.reset();
-    rk_.reset();
+    handle_->owner = nullptr;
+    rk_ = nullptr;
+    handle_.reset();  // the last Record still held destroys the handle
     if (dead_letters_) {
         dead_letters_->close(milliseconds(10000));
     }

@@ -11,6 +11,8 @@ std::optional<std::string> bytes(const void* data, std::size_t size) {
     return std::string(static_cast<const char*>(data), size);
 }
 
+}  // namespace
+
 std::vector<Header> headers_of(const rd_kafka_message_t* m) {
     std::vector<Header> result;
     rd_kafka_headers_t* headers = nullptr;
@@ -27,24 +29,6 @@ std::vector<Header> headers_of(const rd_kafka_message_t* m) {
     return result;
 }
 
-Timestamp timestamp_of(const rd_kafka_message_t* m) {
-    return Timestamp(std::chrono::milliseconds(rd_kafka_message_timestamp(m, nullptr)));
-}
-
-}  // namespace
-
-Record to_record(const rd_kafka_message_t* m) {
-    Record r;
-    r.topic = rd_kafka_topic_name(m->rkt);
-    r.partition = m->partition;
-    r.offset = m->offset;
-    r.key = bytes(m->key, m->key_len);
-    r.value = bytes(m->payload, m->len);
-    r.headers = headers_of(m);
-    r.timestamp = timestamp_of(m);
-    return r;
-}
-
 Message to_message(const rd_kafka_message_t* m, std::optional<std::int32_t> partition) {
     Message message;
     message.topic = rd_kafka_topic_name(m->rkt);
@@ -52,7 +36,7 @@ Message to_message(const rd_kafka_message_t* m, std::optional<std::int32_t> part
     message.value = bytes(m->payload, m->len);
     message.headers = headers_of(m);
     message.partition = partition;
-    message.timestamp = timestamp_of(m);
+    message.timestamp = Timestamp(std::chrono::milliseconds(rd_kafka_message_timestamp(m, nullptr)));
     return message;
 }
 

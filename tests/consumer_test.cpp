@@ -123,7 +123,7 @@ TEST_CASE("a failing handler is retried, then its record goes to the dead-letter
     std::thread runner([&] {
         consumer.run(
             [&](const Record& r) {
-                if (StreamAudit::sequence_of(r.value) == poison) {
+                if (StreamAudit::sequence_of(r.value()) == poison) {
                     ++poison_attempts;
                     throw std::runtime_error("cannot price order 417");
                 }
@@ -142,26 +142,26 @@ TEST_CASE("a failing handler is retried, then its record goes to the dead-letter
 
     const auto dead = relkafka::testing::read_topic(cluster.bootstrap_servers(), topic + ".DLT");
     REQUIRE(dead.size() == 1);
-    CHECK(StreamAudit::sequence_of(dead[0].value) == poison);
+    CHECK(StreamAudit::sequence_of(dead[0].value()) == poison);
     auto header = [&](const std::string& name) {
-        for (const auto& h : dead[0].headers) {
-            if (h.name == name) {
-                return h.value;
-            }
-        }
-        return std::string("<missing>");
+        return std::string(dead[0].header(name).value_or("<missing>"));
     };
     const auto original = relkafka::testing::read_topic(cluster.bootstrap_servers(), topic);
     const auto it = std::find_if(original.begin(), original.end(), [&](const Record& r) {
-        return StreamAudit::sequence_of(r.value) == poison;
+        return StreamAudit::sequence_of(r.value()) == poison;
     });
     REQUIRE(it != original.end());
     CHECK(header("relkafka.dlt.original.topic") == topic);
-    CHECK(header("relkafka.dlt.original.partition") == std::to_string(it->partition));
-    CHECK(header("relkafka.dlt.original.offset") == std::to_string(it->offset));
+    CHECK(header("relkafka.dlt.original.partition") == std::to_string(it->partition()));
+    CHECK(header("relkafka.dlt.original.offset") == std::to_string(it->offset()));
     CHECK(header("relkafka.dlt.error") == "cannot price order 417");
     CHECK(header("relkafka.dlt.attempts") == "3");
-    CHECK(dead[0].key == it->key);
+    CHECK(dead[0].key() == it->key());
+    CHECK(dead[0].timestamp() == it->timestamp());
+    // The original's own headers come first, then relkafka's.
+    const auto headers = dead[0].headers();
+    REQUIRE(headers.size() == 5);
+    CHECK(headers.front().name == "relkafka.dlt.original.topic");
 
     // Its offset was committed past: the group has nothing left to read.
     HandledLog after;
@@ -176,10 +176,13 @@ TEST_CASE("without a dead-letter topic the partition stops at the failing record
     StreamAudit audit(topic);
     cluster.produce_stream(audit, stream_size);
     const auto log = relkafka::testing::read_topic(cluster.bootstrap_servers(), topic);
-    const Record poison = log[log.size() / 2];
+    struct {
+        std::int32_t partition;
+        std::int64_t offset;
+    } const poison{log[log.size() / 2].partition(), log[log.size() / 2].offset()};
     std::size_t in_poison_partition = 0;
     for (const Record& r : log) {
-        in_poison_partition += r.partition == poison.partition ? 1 : 0;
+        in_poison_partition += r.partition() == poison.partition ? 1 : 0;
     }
     const auto after_poison = static_cast<std::size_t>(in_poison_partition - poison.offset - 1);
 
@@ -195,7 +198,7 @@ TEST_CASE("without a dead-letter topic the partition stops at the failing record
         std::thread runner([&] {
             consumer.run(
                 [&](const Record& r) {
-                    if (r.partition == poison.partition && r.offset == poison.offset) {
+                    if (r.partition() == poison.partition && r.offset() == poison.offset) {
                         if (throw_non_std) {
                             throw 42;  // still a failure, never a success
                         }
@@ -227,4 +230,38 @@ TEST_CASE("without a dead-letter topic the partition stops at the failing record
     CHECK(restarted.unique() == after_poison + 1);
     CHECK(restarted.first_offsets().at(poison.partition) == poison.offset);
     CHECK(restarted.first_offsets().size() == 1);
+}
+
+TEST_CASE("records outlive the consumer that returned them, on any thread") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("outlive", 2, 1);
+    StreamAudit audit(topic);
+    cluster.produce_stream(audit, 200);
+
+    std::vector<Record> kept;
+    {
+        Consumer consumer(cluster.consumer_config("outlive-group", topic));
+        const auto until = std::chrono::steady_clock::now() + 60s;
+        while (kept.size() < 200 && std::chrono::steady_clock::now() < until) {
+            for (Record& r : consumer.poll(100ms)) {
+                consumer.mark_processed(r);
+                kept.push_back(std::move(r));
+            }
+        }
+        REQUIRE(kept.size() == 200);
+
+        Record moved = std::move(kept.back());
+        CHECK_THROWS_WITH(consumer.mark_processed(kept.back()), Contains("moved-from Record"));
+        kept.back() = std::move(moved);
+    }  // closed and destroyed: the records keep its fetch buffers and handle
+
+    const auto result = audit.check(kept);
+    CHECK(result.lost == 0);
+    CHECK(result.duplicated == 0);
+    CHECK(result.reordered == 0);
+    CHECK(result.misplaced == 0);
+    CHECK(kept.front().topic() == topic);
+
+    // The last record lets go of the handle on whichever thread drops it.
+    std::thread([records = std::move(kept)] { CHECK(records.size() == 200); }).join();
 }

@@ -49,7 +49,7 @@ TEST_CASE("send_sync returns the offset the record was written at") {
     const auto log = read_topic(cluster.bootstrap_servers(), topic);
     REQUIRE(log.size() == 3);
     for (const auto& r : log) {
-        CHECK(r.value == "v" + std::to_string(r.offset));
+        CHECK(r.value() == "v" + std::to_string(r.offset()));
     }
 }
 
@@ -111,13 +111,16 @@ TEST_CASE("key, value, headers, partition and timestamp arrive as sent") {
 
     const auto log = read_topic(cluster.bootstrap_servers(), topic);
     REQUIRE(log.size() == 2);
-    CHECK(log[0].partition == 2);
-    CHECK(log[0].key == full.key);
-    CHECK(log[0].value == full.value);
-    CHECK(log[0].headers == full.headers);
-    CHECK(log[0].timestamp == when);
-    CHECK(log[1].key == "order-17");
-    CHECK_FALSE(log[1].value.has_value());
+    CHECK(log[0].partition() == 2);
+    CHECK(log[0].key() == full.key);
+    CHECK(log[0].value() == full.value);
+    CHECK(log[0].headers() == full.headers);
+    CHECK(log[0].header("trace") == "def");  // the last of a repeated name
+    CHECK(log[0].header("empty") == "");
+    CHECK_FALSE(log[0].header("missing").has_value());
+    CHECK(log[0].timestamp() == when);
+    CHECK(log[1].key() == "order-17");
+    CHECK_FALSE(log[1].value().has_value());
 }
 
 TEST_CASE("a message larger than message.max.bytes is rejected and nothing else is affected") {

@@ -37,9 +37,9 @@ Message StreamAudit::message(std::int64_t n) {
     return m;
 }
 
-std::int64_t StreamAudit::sequence_of(const std::optional<std::string>& value) {
+std::int64_t StreamAudit::sequence_of(std::optional<std::string_view> value) {
     constexpr std::string_view prefix = "seq=";
-    if (!value || value->compare(0, prefix.size(), prefix) != 0) {
+    if (!value || value->substr(0, prefix.size()) != prefix) {
         return -1;
     }
     std::int64_t n = -1;
@@ -71,7 +71,7 @@ void StreamAudit::record(std::int64_t n, const Delivery& delivery) {
 
 void StreamAudit::record_processed(const Record& record) {
     std::lock_guard<std::mutex> lock(mutex_);
-    ++processed_[sequence_of(record.value)];
+    ++processed_[sequence_of(record.value())];
     ++processings_;
 }
 
@@ -103,15 +103,15 @@ AuditResult StreamAudit::check(const std::vector<Record>& log) const {
     std::map<std::int64_t, std::pair<std::int32_t, std::int64_t>> found;  // first copy only
     std::map<std::int32_t, std::int64_t> highest_in_partition;
     for (const Record& r : log) {
-        const std::int64_t n = sequence_of(r.value);
+        const std::int64_t n = sequence_of(r.value());
         if (n < 0 || n >= produced_) {
             ++result.unexpected;
             continue;
         }
-        if (!found.emplace(n, std::make_pair(r.partition, r.offset)).second) {
+        if (!found.emplace(n, std::make_pair(r.partition(), r.offset())).second) {
             ++result.duplicated;
         }
-        auto [it, first] = highest_in_partition.emplace(r.partition, n);
+        auto [it, first] = highest_in_partition.emplace(r.partition(), n);
         if (!first) {
             if (n < it->second) {
                 ++result.reordered;

@@ -9,16 +9,13 @@
 #include <librdkafka/rdkafka.h>
 
 #include "detail/records.hpp"
+#include "detail/shared_consumer_handle.hpp"
 
 namespace relkafka::testing {
 
 namespace {
 
 struct Destroy {
-    void operator()(rd_kafka_t* rk) const {
-        rd_kafka_consumer_close(rk);
-        rd_kafka_destroy(rk);
-    }
     void operator()(rd_kafka_topic_partition_list_t* list) const {
         rd_kafka_topic_partition_list_destroy(list);
     }
@@ -53,17 +50,24 @@ std::vector<Record> read_topic(const std::string& bootstrap_servers, const std::
     set(conf, "reconnect.backoff.max.ms", "1000");
     set(conf, "log_level", "2");
     char errstr[512];
-    std::unique_ptr<rd_kafka_t, Destroy> rk(
-        rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr));
-    if (!rk) {
+    // Shared with the records returned, which read its fetch buffers.
+    detail::SharedConsumerPtr handle(new detail::SharedConsumerHandle());
+    handle->attach(rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr));
+    if (handle->get() == nullptr) {
         rd_kafka_conf_destroy(conf);
         throw std::runtime_error(std::string("reader: ") + errstr);
     }
+    struct Close {
+        rd_kafka_t* rk;
+        ~Close() { rd_kafka_consumer_close(rk); }  // stops fetching; records outlive it
+    };
+    const Close closer{handle->get()};
+    rd_kafka_t* const rk = closer.rk;
 
     // Partition count and high watermarks fix what "everything" means.
-    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr);
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
     const rd_kafka_metadata_t* raw_md = nullptr;
-    rd_kafka_resp_err_t err = rd_kafka_metadata(rk.get(), 0, rkt, &raw_md, left_ms());
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &raw_md, left_ms());
     rd_kafka_topic_destroy(rkt);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR || raw_md->topic_cnt != 1) {
         throw std::runtime_error("reader: no metadata for " + topic + ": " + rd_kafka_err2str(err));
@@ -77,7 +81,7 @@ std::vector<Record> read_topic(const std::string& bootstrap_servers, const std::
     for (std::int32_t p = 0; p < partitions; ++p) {
         std::int64_t low = 0, high = 0;
         for (;;) {
-            err = rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), p, &low, &high,
+            err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high,
                                                    std::min(left_ms(), 5000));
             if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
                 break;
@@ -96,7 +100,7 @@ std::vector<Record> read_topic(const std::string& bootstrap_servers, const std::
     if (end.empty()) {
         return records;
     }
-    rd_kafka_assign(rk.get(), assignment.get());
+    rd_kafka_assign(rk, assignment.get());
 
     std::map<std::int32_t, std::int64_t> next;  // partition -> next offset expected
     auto done = [&] {
@@ -113,7 +117,7 @@ std::vector<Record> read_topic(const std::string& bootstrap_servers, const std::
             throw std::runtime_error("reader: timed out reading " + topic + " after " +
                                      std::to_string(records.size()) + " records");
         }
-        std::unique_ptr<rd_kafka_message_t, Destroy> m(rd_kafka_consumer_poll(rk.get(), 100));
+        std::unique_ptr<rd_kafka_message_t, Destroy> m(rd_kafka_consumer_poll(rk, 100));
         if (!m) {
             continue;
         }
@@ -126,8 +130,9 @@ std::vector<Record> read_topic(const std::string& bootstrap_servers, const std::
         if (m->offset >= end[m->partition]) {
             continue;
         }
-        records.push_back(detail::to_record(m.get()));
         next[m->partition] = m->offset + 1;
+        handle->acquire(1);  // the record's; released by it even if push_back throws
+        records.push_back(detail::RecordAccess::adopt(m.release(), handle.get()));
     }
     return records;
 }

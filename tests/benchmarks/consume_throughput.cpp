@@ -95,7 +95,7 @@ void raw_at_most_once(RawConsumer& consumer, ConsumeTally& tally, const Deadline
 }
 
 std::size_t value_size(const Record& r) {
-    return r.value ? r.value->size() : 0;
+    return r.value() ? r.value()->size() : 0;
 }
 
 void facade_poll(Consumer& consumer, ConsumeTally& tally, const Deadline& deadline) {
@@ -105,7 +105,7 @@ void facade_poll(Consumer& consumer, ConsumeTally& tally, const Deadline& deadli
             return;
         }
         for (const Record& r : batch) {
-            tally.add(r.partition, r.offset, value_size(r));
+            tally.add(r.partition(), r.offset(), value_size(r));
             consumer.mark_processed(r);
             if (tally.done()) {
                 break;
@@ -119,7 +119,7 @@ void facade_run(Consumer& consumer, ConsumeTally& tally, std::chrono::seconds gi
     const Watchdog watchdog(stop, give_up_after);
     consumer.run(
         [&](const Record& r) {
-            tally.add(r.partition, r.offset, value_size(r));
+            tally.add(r.partition(), r.offset(), value_size(r));
             if (tally.done()) {
                 stop.store(true);
             }

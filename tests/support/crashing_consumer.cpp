@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
     long processed = 0;
     for (;;) {
         for (const relkafka::Record& r : consumer.poll(std::chrono::milliseconds(100))) {
-            std::printf("processed %d %lld\n", r.partition, static_cast<long long>(r.offset));
+            std::printf("processed %d %lld\n", r.partition(), static_cast<long long>(r.offset()));
             consumer.mark_processed(r);
             if (++processed == crash_after) {
                 std::fflush(stdout);

@@ -16,15 +16,15 @@ class HandledLog {
 public:
     void add(const Record& r) {
         std::lock_guard<std::mutex> lock(mutex_);
-        ++times_[testing::StreamAudit::sequence_of(r.value)];
+        ++times_[testing::StreamAudit::sequence_of(r.value())];
         ++total_;
-        auto [it, first] = first_offset_.emplace(r.partition, r.offset);
-        if (!first && r.offset < it->second) {
-            it->second = r.offset;
+        auto [it, first] = first_offset_.emplace(r.partition(), r.offset());
+        if (!first && r.offset() < it->second) {
+            it->second = r.offset();
         }
-        auto [last, none] = last_offset_.emplace(r.partition, r.offset);
-        if (!none && r.offset > last->second) {
-            last->second = r.offset;
+        auto [last, none] = last_offset_.emplace(r.partition(), r.offset());
+        if (!none && r.offset() > last->second) {
+            last->second = r.offset();
         }
     }
     std::size_t unique() const {

@@ -4,8 +4,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "relkafka/delivery.hpp"
@@ -73,7 +75,7 @@ public:
     AuditResult check(const std::vector<Record>& log) const;
 
     /// The sequence number in a value "seq=n", or -1.
-    static std::int64_t sequence_of(const std::optional<std::string>& value);
+    static std::int64_t sequence_of(std::optional<std::string_view> value);
 
 private:
     struct Report {

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "detail/delivery_state.hpp"
 #include "detail/errors.hpp"
 #include "detail/handles.hpp"
 #include "detail/moved_from.hpp"
@@ -35,9 +36,9 @@ using std::chrono::milliseconds;
 // caller, and a failed message is rebuilt from that copy to be handed back.
 struct PendingSend {
     explicit PendingSend(DeliveryCallback callback) : reply(std::move(callback)) {}
-    PendingSend() : reply(std::promise<Delivery>()) {}
+    explicit PendingSend(detail::DeliveryPromise promise) : reply(std::move(promise)) {}
 
-    std::variant<DeliveryCallback, std::promise<Delivery>> reply;
+    std::variant<DeliveryCallback, detail::DeliveryPromise> reply;
     std::optional<std::int32_t> partition;  // as requested, to hand the message back as sent
 };
 
@@ -81,7 +82,7 @@ public:
 
     void send(Message&& message, DeliveryCallback on_delivery);
     void send(Message&& message, PendingPtr pending);
-    std::future<Delivery> send_future(Message message);
+    DeliveryFuture send_future(Message message);
     Delivery send_sync(Message message);
     Error flush(milliseconds timeout);
     std::vector<Delivery> close(milliseconds timeout);
@@ -116,6 +117,8 @@ private:
 
     ProducerConfig config_;
     PendingPool pending_pool_;
+    detail::DeliveryStatePool future_pool_;
+    std::shared_ptr<detail::DeliverySignal> futures_signal_ = std::make_shared<detail::DeliverySignal>();
     detail::KafkaHandle rk_;
     std::size_t max_message_bytes_ = 0;
 
@@ -290,11 +293,10 @@ void Producer::Impl::wait_for_room(std::size_t completed_before, Clock::time_poi
     room_waiters_.fetch_sub(1);
 }
 
-std::future<Delivery> Producer::Impl::send_future(Message message) {
-    PendingPtr pending(pending_pool_.make());
-    std::future<Delivery> outcome = std::get<std::promise<Delivery>>(pending->reply).get_future();
-    send(std::move(message), std::move(pending));
-    return outcome;
+DeliveryFuture Producer::Impl::send_future(Message message) {
+    auto [future, promise] = detail::DeliveryFutureAccess::make(future_pool_, futures_signal_);
+    send(std::move(message), PendingPtr(pending_pool_.make(std::move(promise))));
+    return std::move(future);
 }
 
 Delivery Producer::Impl::send_sync(Message message) {
@@ -303,9 +305,9 @@ Delivery Producer::Impl::send_sync(Message message) {
             "send_sync() called from a delivery callback would wait for itself: use send() "
             "with a callback there");
     }
-    std::future<Delivery> outcome = send_future(std::move(message));
+    DeliveryFuture outcome = send_future(std::move(message));
     if (config_.callbacks == CallbackMode::ExplicitPoll) {
-        while (outcome.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+        while (!outcome.ready()) {
             rd_kafka_poll(rk_.get(), 50);
         }
     }
@@ -324,7 +326,7 @@ void Producer::Impl::finish(PendingSend& pending, Delivery&& delivery) {
                 (*callback)(std::move(delivery));
             }
         } else {
-            std::get<std::promise<Delivery>>(pending.reply).set_value(std::move(delivery));
+            std::get<detail::DeliveryPromise>(pending.reply).complete(std::move(delivery));
         }
     } catch (...) {
         detail::callback_threw(config_.on_log, "a delivery callback");
@@ -568,7 +570,7 @@ Delivery Producer::send_sync(Message message) {
     return open_impl(impl_, "send_sync()").send_sync(std::move(message));
 }
 
-std::future<Delivery> Producer::send(Message message) {
+DeliveryFuture Producer::send(Message message) {
     return open_impl(impl_, "send()").send_future(std::move(message));
 }
 

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -66,6 +67,55 @@ TEST_CASE("send with a future reports the delivery") {
     REQUIRE(b.ok());
     CHECK(a.partition == 1);
     CHECK(b.offset == a.offset + 1);
+}
+
+TEST_CASE("a delivery future waits, times out, and is read once") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("future-api", 1, 1);
+    auto config = cluster.producer_config();
+    config.callbacks = relkafka::CallbackMode::ExplicitPoll;  // nothing completes until poll()
+    Producer producer(std::move(config));
+
+    relkafka::DeliveryFuture future = producer.send(text(topic, "x"));
+    REQUIRE(future.valid());
+    CHECK_FALSE(future.ready());
+    CHECK(future.wait_for(20ms) == std::future_status::timeout);
+    CHECK(future.wait_until(std::chrono::steady_clock::now()) == std::future_status::timeout);
+
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (!future.ready() && std::chrono::steady_clock::now() < deadline) {
+        producer.poll(10ms);
+    }
+    CHECK(future.wait_for(std::chrono::hours::max()) == std::future_status::ready);
+    const Delivery d = future.get();
+    CHECK(d.ok());
+    CHECK(d.offset == 0);
+    CHECK_FALSE(future.valid());
+    CHECK_THROWS_WITH(future.get(), Contains("get() already returned"));
+    CHECK_THROWS_AS(relkafka::DeliveryFuture().wait(), relkafka::UsageError);
+}
+
+TEST_CASE("threads waiting on their futures each get their own delivery") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("future-threads", 4, 1);
+    Producer producer(cluster.producer_config());
+    constexpr int threads = 4;
+    constexpr int per_thread = 250;
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> senders;
+    for (int t = 0; t < threads; ++t) {
+        senders.emplace_back([&, t] {
+            for (int n = 0; n < per_thread; ++n) {
+                // Every thread blocks in get() while the others complete.
+                const Delivery d = producer.send(text(topic, std::to_string(n), t)).get();
+                wrong += (d.ok() && d.partition == t && d.offset == n) ? 0 : 1;
+            }
+        });
+    }
+    for (auto& s : senders) {
+        s.join();
+    }
+    CHECK(wrong == 0);
 }
 
 TEST_CASE("send with a callback reports each message exactly once") {

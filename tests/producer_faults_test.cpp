@@ -250,6 +250,31 @@ TEST_CASE("destroying a producer reports every undelivered message to its callba
     CHECK(audit.failures().size() == 20);
 }
 
+TEST_CASE("futures outlive their producer and hold the undelivered message") {
+    TestCluster cluster(1);
+    RELKAFKA_REQUIRE_MOCK(cluster);
+    const auto topic = cluster.create_topic("orphans", 1, 1);
+    StreamAudit audit(topic);
+    std::vector<relkafka::DeliveryFuture> futures;
+    {
+        auto config = cluster.producer_config();
+        config.close_timeout = 200ms;
+        Producer producer(std::move(config));
+        REQUIRE(producer.send_sync(audit.message(0)).ok());
+        cluster.mock()->broker_down(1);
+        for (int n = 1; n <= 20; ++n) {
+            futures.push_back(producer.send(audit.message(n)));
+        }
+    }
+    for (int n = 1; n <= 20; ++n) {
+        auto& future = futures[static_cast<std::size_t>(n - 1)];
+        REQUIRE(future.ready());
+        const Delivery d = future.get();
+        CHECK_FALSE(d.ok());
+        CHECK(StreamAudit::sequence_of(d.message.value) == n);
+    }
+}
+
 TEST_CASE("a fatal idempotence error fails every pending and later message as fatal") {
     TestCluster cluster(1);
     RELKAFKA_REQUIRE_MOCK(cluster);

@@ -2,13 +2,13 @@
 
 #include <chrono>
 #include <cstddef>
-#include <future>
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include "relkafka/config.hpp"
 #include "relkafka/delivery.hpp"
+#include "relkafka/delivery_future.hpp"
 #include "relkafka/error.hpp"
 #include "relkafka/message.hpp"
 
@@ -71,7 +71,7 @@ public:
     Delivery send_sync(Message message);
 
     /// Sends; the future becomes ready with the outcome.
-    std::future<Delivery> send(Message message);
+    DeliveryFuture send(Message message);
 
     /// Sends; `on_delivery` is called exactly once with the outcome. If the
     /// message cannot even be queued (too large, queue full, fatal error) the

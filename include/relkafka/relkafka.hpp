@@ -5,6 +5,7 @@
 #include "relkafka/config.hpp"
 #include "relkafka/consumer.hpp"
 #include "relkafka/delivery.hpp"
+#include "relkafka/delivery_future.hpp"
 #include "relkafka/error.hpp"
 #include "relkafka/logging.hpp"
 #include "relkafka/message.hpp"

@@ -2,7 +2,7 @@
 
 #include <atomic>
 #include <cmath>
-#include <future>
+#include "relkafka/delivery_future.hpp"
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,7 +50,7 @@ RunResult facade(SendVariant variant, const BenchCluster& cluster, const std::st
                  std::size_t queued) {
     Producer producer(facade_config(cluster.bootstrap_servers(), hold_in_queue));
     warm_up(producer, cluster.topic());
-    std::vector<std::future<Delivery>> futures;
+    std::vector<relkafka::DeliveryFuture> futures;
     futures.reserve(queued);
     std::atomic<std::size_t> failed{0};  // the same one-pointer capture as the throughput run
     settle();

@@ -2,7 +2,7 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <future>
+#include "relkafka/delivery_future.hpp"
 #include <mutex>
 #include <string>
 #include <thread>
@@ -69,7 +69,7 @@ RunResult facade_future(const BenchCluster& cluster, const std::string& payload,
     Producer producer(facade_config(cluster.bootstrap_servers()));
     warm_up(producer, cluster.topic());
     std::size_t failed = 0;
-    std::vector<std::future<Delivery>> window(future_window);
+    std::vector<relkafka::DeliveryFuture> window(future_window);
 
     const Timed timed;
     for (std::size_t i = 0; i < messages; ++i) {

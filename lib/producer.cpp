@@ -17,6 +17,7 @@
 #include "detail/moved_from.hpp"
 #include "detail/kafka_conf.hpp"
 #include "detail/logging.hpp"
+#include "detail/parked_reports.hpp"
 #include "detail/producer_errors.hpp"
 #include "detail/producer_properties.hpp"
 #include "detail/records.hpp"
@@ -70,6 +71,28 @@ private:
     std::atomic<int>& count_;
 };
 
+// How much finished delivery-report memory may wait for a sender to free it:
+// a quarter of the queue, so that parked messages never crowd out new ones.
+detail::ParkedReports::Limits parked_limits(const Backpressure& backpressure) {
+    constexpr std::size_t most_bytes = std::size_t{16} << 20;
+    const auto messages = static_cast<std::size_t>(std::max(backpressure.max_messages, 0));
+    const auto kbytes = static_cast<std::size_t>(std::max(backpressure.max_kbytes, 0));
+    return {messages / 4, std::min(most_bytes, kbytes * 1024 / 4)};
+}
+
+// Whether the callback thread can take delivery reports as events. Served as
+// events, every op on the main queue comes back as one; OAUTHBEARER token
+// refreshes would then need the application to set the token itself.
+bool reports_as_events(const ProducerConfig& config, rd_kafka_conf_t* conf) {
+    if (config.callbacks != CallbackMode::BackgroundThread) {
+        return false;
+    }
+    char mechanisms[128];
+    std::size_t size = sizeof mechanisms;
+    return rd_kafka_conf_get(conf, "sasl.mechanisms", mechanisms, &size) != RD_KAFKA_CONF_OK ||
+           std::string_view(mechanisms).find("OAUTHBEARER") == std::string_view::npos;
+}
+
 }  // namespace
 
 class Producer::Impl {
@@ -98,6 +121,10 @@ private:
     enum class State { Open, Closing, Closed };
 
     static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
+    void report(const rd_kafka_message_t* m);
+    void wake_blocked_senders();
+    void serve_event(rd_kafka_event_t* event);
+    void serve_reports(rd_kafka_event_t* event);
     static void on_client_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
     static int on_statistics(rd_kafka_t* rk, char* json, std::size_t json_len, void* opaque);
     static void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* text);
@@ -117,6 +144,9 @@ private:
     ProducerConfig config_;
     PendingPool pending_pool_;
     detail::KafkaHandle rk_;
+    // Declared after rk_: both are released before the handle is destroyed.
+    detail::QueueHandle events_;  // the main queue, when reports come as events
+    detail::ParkedReports parked_;
     std::size_t max_message_bytes_ = 0;
 
     std::atomic<State> state_{State::Open};
@@ -144,7 +174,8 @@ private:
     std::thread poller_;
 };
 
-Producer::Impl::Impl(ProducerConfig config) : config_(std::move(config)) {
+Producer::Impl::Impl(ProducerConfig config)
+    : config_(std::move(config)), parked_(parked_limits(config_.backpressure)) {
     detail::ConfHandle conf = detail::make_conf(detail::producer_properties(config_));
 
     char buf[64];
@@ -164,6 +195,12 @@ Producer::Impl::Impl(ProducerConfig config) : config_(std::move(config)) {
     // librdkafka's lines go through on_log (or relkafka's stderr format), on
     // librdkafka's own threads.
     rd_kafka_conf_set_log_cb(conf.get(), &Impl::on_log);
+    const bool as_events = reports_as_events(config_, conf.get());
+    if (as_events) {
+        // dr_msg_cb stays set: flush(), poll() and close() still serve
+        // reports as callbacks.
+        rd_kafka_conf_set_events(conf.get(), RD_KAFKA_EVENT_DR);
+    }
 
     char errstr[512] = "";
     rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof errstr));
@@ -171,6 +208,9 @@ Producer::Impl::Impl(ProducerConfig config) : config_(std::move(config)) {
         throw ConfigError(fmt::format("librdkafka refused the producer configuration: {}", errstr));
     }
     conf.release();  // rd_kafka_new took ownership
+    if (as_events) {
+        events_.reset(rd_kafka_queue_get_main(rk_.get()));
+    }
 
     if (config_.callbacks == CallbackMode::BackgroundThread) {
         poller_ = std::thread([this] { poll_loop(); });
@@ -178,8 +218,77 @@ Producer::Impl::Impl(ProducerConfig config) : config_(std::move(config)) {
 }
 
 void Producer::Impl::poll_loop() {
+    if (!events_) {
+        while (!stop_polling_.load()) {
+            rd_kafka_poll(rk_.get(), 100);
+        }
+        return;
+    }
     while (!stop_polling_.load()) {
-        rd_kafka_poll(rk_.get(), 100);
+        // While reports are parked, wake up sooner to free them if the
+        // senders have gone quiet.
+        const int timeout_ms = parked_.empty() ? 100 : 10;
+        if (rd_kafka_event_t* event = rd_kafka_queue_poll(events_.get(), timeout_ms)) {
+            serve_event(event);
+        } else {
+            parked_.reclaim();
+        }
+    }
+}
+
+// The main queue's ops as events: what rd_kafka_poll() would pass to the
+// callbacks set in the constructor.
+void Producer::Impl::serve_event(rd_kafka_event_t* event) {
+    switch (rd_kafka_event_type(event)) {
+        case RD_KAFKA_EVENT_DR: serve_reports(event); return;  // takes the event
+        case RD_KAFKA_EVENT_ERROR:
+            if (config_.on_error) {
+                // librdkafka has already swapped ERR__FATAL for the underlying code.
+                const int err = rd_kafka_event_error_is_fatal(event) ? RD_KAFKA_RESP_ERR__FATAL
+                                                                      : rd_kafka_event_error(event);
+                on_client_error(rk_.get(), err, rd_kafka_event_error_string(event), this);
+            }
+            break;
+        case RD_KAFKA_EVENT_STATS:
+            if (config_.on_statistics) {
+                const char* json = rd_kafka_event_stats(event);
+                detail::deliver_statistics(json, config_.on_statistics, config_.on_error,
+                                           config_.on_log, "ProducerConfig");
+            }
+            break;
+        case RD_KAFKA_EVENT_LOG: {
+            const char* facility = "";
+            const char* text = "";
+            int level = 0;
+            if (rd_kafka_event_log(event, &facility, &text, &level) == 0) {
+                on_log(rk_.get(), level, facility, text);
+            }
+            break;
+        }
+        default: break;
+    }
+    rd_kafka_event_destroy(event);
+}
+
+void Producer::Impl::serve_reports(rd_kafka_event_t* event) {
+    std::size_t messages = 0;
+    std::size_t bytes = 0;
+    while (const rd_kafka_message_t* m = rd_kafka_event_message_next(event)) {
+        report(m);
+        ++messages;
+        bytes += m->len + m->key_len;
+    }
+    // Blocked senders need the room now, not when they next send.
+    if (room_waiters_.load() != 0 || !parked_.park(event, messages, bytes)) {
+        rd_kafka_event_destroy(event);
+    }
+    wake_blocked_senders();
+}
+
+void Producer::Impl::wake_blocked_senders() {
+    if (room_waiters_.load() > 0) {
+        std::lock_guard<std::mutex> lock(room_mutex_);
+        room_.notify_all();
     }
 }
 
@@ -248,9 +357,13 @@ void Producer::Impl::send(Message&& message, PendingPtr pending) {
         const rd_kafka_resp_err_t err = produce(message, *pending);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             (void)pending.release();  // on_delivery takes it back
+            parked_.reclaim_some();
             return;
         }
         queued_.fetch_sub(1);
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && parked_.reclaim()) {
+            continue;  // parked reports held the room
+        }
 
         const bool may_wait = err == RD_KAFKA_RESP_ERR__QUEUE_FULL &&
                               config_.backpressure.on_full == QueueFullAction::Block &&
@@ -284,7 +397,8 @@ void Producer::Impl::wait_for_room(std::size_t completed_before, Clock::time_poi
     {
         std::unique_lock<std::mutex> lock(room_mutex_);
         room_.wait_until(lock, deadline, [&] {
-            return completed_.load() != completed_before || state_.load() != State::Open;
+            return completed_.load() != completed_before || !parked_.empty() ||
+                   state_.load() != State::Open;
         });
     }
     room_waiters_.fetch_sub(1);
@@ -333,6 +447,11 @@ void Producer::Impl::finish(PendingSend& pending, Delivery&& delivery) {
 
 void Producer::Impl::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<Impl*>(opaque);
+    self->report(m);
+    self->wake_blocked_senders();
+}
+
+void Producer::Impl::report(const rd_kafka_message_t* m) {
     PendingPtr pending(static_cast<PendingSend*>(m->_private));
 
     Delivery delivery;
@@ -348,22 +467,18 @@ void Producer::Impl::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*
     const bool failed = m->err != RD_KAFKA_RESP_ERR_NO_ERROR;
     Failure failure = FailureKinds;
     if (failed) {
-        delivery.error = self->delivery_error(m->err);
+        delivery.error = delivery_error(m->err);
         delivery.message = detail::to_message(m, pending->partition);
         failure = failure_of(delivery.error);
     }
-    self->finish(*pending, std::move(delivery));
+    finish(*pending, std::move(delivery));
 
     // Counted before completed_, from which counters() derives `delivered`:
     // successes cost no counter of their own.
     if (failed) {
-        self->failures_[failure].fetch_add(1, std::memory_order_relaxed);
+        failures_[failure].fetch_add(1, std::memory_order_relaxed);
     }
-    self->completed_.fetch_add(1);
-    if (self->room_waiters_.load() > 0) {
-        std::lock_guard<std::mutex> lock(self->room_mutex_);
-        self->room_.notify_all();
-    }
+    completed_.fetch_add(1);
 }
 
 void Producer::Impl::on_client_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
@@ -469,7 +584,13 @@ Error Producer::Impl::send_error(rd_kafka_resp_err_t err, const Message& message
 }
 
 Error Producer::Impl::flush(milliseconds timeout) {
-    if (rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count())) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // rd_kafka_flush() waits for librdkafka's message count to reach zero,
+    // and parked messages count.
+    parked_.hold();
+    parked_.reclaim();
+    const rd_kafka_resp_err_t flushed = rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count()));
+    parked_.release();
+    if (flushed != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return Error(ErrorCode::TimedOut,
                      fmt::format("flush: {} messages still without an outcome after {} ms",
                                  in_flight(), timeout.count()),
@@ -502,6 +623,8 @@ std::vector<Delivery> Producer::Impl::close(milliseconds timeout) {
         std::this_thread::yield();
     }
 
+    parked_.hold();  // for good: from here on nothing is parked
+    parked_.reclaim();
     rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count()));
     if (in_flight() != 0) {
         rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
@@ -523,6 +646,8 @@ std::vector<Delivery> Producer::Impl::close(milliseconds timeout) {
                                            "after purging them",
                                            in_flight())));
     }
+    parked_.reclaim();
+    events_.reset();
     rk_.reset();
     state_.store(State::Closed);
     collecting_.store(false);

@@ -23,6 +23,7 @@
 #include "detail/records.hpp"
 #include "detail/slab_pool.hpp"
 #include "detail/statistics.hpp"
+#include "detail/yield_wait.hpp"
 
 namespace relkafka {
 
@@ -30,6 +31,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
+
+// How long send_sync() yields the CPU waiting for its outcome before it
+// sleeps, when the previous wait was no longer than this.
+constexpr std::chrono::microseconds sync_spin{200};
 
 // Where a message's outcome goes: all the facade keeps per message in
 // flight. librdkafka holds its own copy of the payload, as it would for any
@@ -169,6 +174,9 @@ private:
     std::atomic<bool> collecting_{false};
     std::mutex handed_back_mutex_;
     std::vector<Delivery> handed_back_;
+
+    // How long the last send_sync() waited for its outcome, in nanoseconds.
+    std::atomic<std::int64_t> last_sync_wait_{0};
 
     std::atomic<bool> stop_polling_{false};
     std::thread poller_;
@@ -418,12 +426,27 @@ Delivery Producer::Impl::send_sync(Message message) {
             "with a callback there");
     }
     std::future<Delivery> outcome = send_future(std::move(message));
+    const auto ready = [&] {
+        return outcome.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    };
     if (config_.callbacks == CallbackMode::ExplicitPoll) {
-        while (outcome.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+        while (!ready()) {
             rd_kafka_poll(rk_.get(), 50);
         }
+        return outcome.get();
     }
-    return outcome.get();
+    // Sleeping until the callback thread sets the outcome adds a second
+    // wake-up to librdkafka's. Outcomes that come back within microseconds
+    // (linger.ms=0, a near broker) are cheaper to wait for awake; slower ones
+    // are not worth the CPU, so the last wait decides.
+    const Clock::time_point start = Clock::now();
+    if (std::chrono::nanoseconds(last_sync_wait_.load(std::memory_order_relaxed)) <= sync_spin) {
+        detail::yield_until(ready, sync_spin);
+    }
+    Delivery delivery = outcome.get();
+    last_sync_wait_.store(std::chrono::nanoseconds(Clock::now() - start).count(),
+                          std::memory_order_relaxed);
+    return delivery;
 }
 
 void Producer::Impl::finish(PendingSend& pending, Delivery&& delivery) {

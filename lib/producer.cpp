@@ -126,7 +126,7 @@ private:
     enum class State { Open, Closing, Closed };
 
     static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
-    void report(const rd_kafka_message_t* m);
+    void report(const rd_kafka_message_t* m, const std::string& topic);
     void wake_blocked_senders();
     void serve_event(rd_kafka_event_t* event);
     void serve_reports(rd_kafka_event_t* event);
@@ -281,8 +281,16 @@ void Producer::Impl::serve_event(rd_kafka_event_t* event) {
 void Producer::Impl::serve_reports(rd_kafka_event_t* event) {
     std::size_t messages = 0;
     std::size_t bytes = 0;
+    // One event's messages share a topic. Its name is read once: the topic
+    // object's cache line is written by every send (its lock, its refcount).
+    const rd_kafka_topic_t* rkt = nullptr;
+    std::string topic;
     while (const rd_kafka_message_t* m = rd_kafka_event_message_next(event)) {
-        report(m);
+        if (m->rkt != rkt) {
+            rkt = m->rkt;
+            topic = rd_kafka_topic_name(rkt);
+        }
+        report(m, topic);
         ++messages;
         bytes += m->len + m->key_len;
     }
@@ -470,15 +478,15 @@ void Producer::Impl::finish(PendingSend& pending, Delivery&& delivery) {
 
 void Producer::Impl::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<Impl*>(opaque);
-    self->report(m);
+    self->report(m, rd_kafka_topic_name(m->rkt));
     self->wake_blocked_senders();
 }
 
-void Producer::Impl::report(const rd_kafka_message_t* m) {
+void Producer::Impl::report(const rd_kafka_message_t* m, const std::string& topic) {
     PendingPtr pending(static_cast<PendingSend*>(m->_private));
 
     Delivery delivery;
-    delivery.topic = rd_kafka_topic_name(m->rkt);
+    delivery.topic = topic;
     delivery.partition = m->partition;
     delivery.offset = m->offset;
     rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;

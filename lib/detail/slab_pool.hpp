@@ -27,8 +27,10 @@ class SlabPool {
     };
     struct Slab {
         // One count per slot, plus one for being the pool's current slab.
-        std::atomic<std::size_t> live{N + 1};
-        std::size_t next = 0;  // guarded by the pool's mutex
+        // Decremented by the destroying thread: kept off the line that the
+        // creating thread writes for every object.
+        alignas(64) std::atomic<std::size_t> live{N + 1};
+        alignas(64) std::size_t next = 0;  // guarded by the pool's mutex
         Slot slots[N];
     };
 

@@ -40,8 +40,9 @@ constexpr std::chrono::microseconds sync_spin{200};
 // flight. librdkafka holds its own copy of the payload, as it would for any
 // caller, and a failed message is rebuilt from that copy to be handed back.
 struct PendingSend {
-    explicit PendingSend(DeliveryCallback callback) : reply(std::move(callback)) {}
-    PendingSend() : reply(std::promise<Delivery>()) {}
+    explicit PendingSend(DeliveryCallback&& callback)
+        : reply(std::in_place_type<DeliveryCallback>, std::move(callback)) {}
+    PendingSend() : reply(std::in_place_type<std::promise<Delivery>>) {}
 
     std::variant<DeliveryCallback, std::promise<Delivery>> reply;
     std::optional<std::int32_t> partition;  // as requested, to hand the message back as sent
@@ -107,7 +108,7 @@ public:
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
 
-    void send(Message&& message, DeliveryCallback on_delivery);
+    void send(Message&& message, DeliveryCallback&& on_delivery);
     void send(Message&& message, PendingPtr pending);
     std::future<Delivery> send_future(Message message);
     Delivery send_sync(Message message);
@@ -352,7 +353,7 @@ rd_kafka_resp_err_t Producer::Impl::produce(const Message& m, PendingSend& pendi
     return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-void Producer::Impl::send(Message&& message, DeliveryCallback on_delivery) {
+void Producer::Impl::send(Message&& message, DeliveryCallback&& on_delivery) {
     send(std::move(message), PendingPtr(pending_pool_.make(std::move(on_delivery))));
 }
 

@@ -148,7 +148,6 @@ private:
     void poll_loop();
 
     ProducerConfig config_;
-    PendingPool pending_pool_;
     detail::KafkaHandle rk_;
     // Declared after rk_: both are released before the handle is destroyed.
     detail::QueueHandle events_;  // the main queue, when reports come as events
@@ -354,7 +353,7 @@ rd_kafka_resp_err_t Producer::Impl::produce(const Message& m, PendingSend& pendi
 }
 
 void Producer::Impl::send(Message&& message, DeliveryCallback&& on_delivery) {
-    send(std::move(message), PendingPtr(pending_pool_.make(std::move(on_delivery))));
+    send(std::move(message), PendingPtr(PendingPool::make(std::move(on_delivery))));
 }
 
 void Producer::Impl::send(Message&& message, PendingPtr pending) {
@@ -422,7 +421,7 @@ void Producer::Impl::wait_for_room(std::size_t completed_before, Clock::time_poi
 }
 
 std::future<Delivery> Producer::Impl::send_future(Message message) {
-    PendingPtr pending(pending_pool_.make());
+    PendingPtr pending(PendingPool::make());
     std::future<Delivery> outcome = std::get<std::promise<Delivery>>(pending->reply).get_future();
     send(std::move(message), std::move(pending));
     return outcome;

@@ -78,7 +78,7 @@ private:
 };
 
 // How much finished delivery-report memory may wait for a sender to free it:
-// a quarter of the queue, so that parked messages never crowd out new ones.
+// at most a quarter of the queue's room, and 16 MiB of keys and values.
 detail::ParkedReports::Limits parked_limits(const Backpressure& backpressure) {
     constexpr std::size_t most_bytes = std::size_t{16} << 20;
     const auto messages = static_cast<std::size_t>(std::max(backpressure.max_messages, 0));

@@ -1,8 +1,7 @@
 #pragma once
 
 #include <chrono>
-
-#include <sched.h>
+#include <thread>
 
 namespace relkafka::detail {
 
@@ -18,7 +17,7 @@ bool yield_until(Ready ready, std::chrono::nanoseconds budget) {
         if (Clock::now() >= end) {
             return false;
         }
-        sched_yield();
+        std::this_thread::yield();
     }
     return true;
 }

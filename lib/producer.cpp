@@ -18,11 +18,13 @@
 #include "detail/moved_from.hpp"
 #include "detail/kafka_conf.hpp"
 #include "detail/logging.hpp"
+#include "detail/parked_reports.hpp"
 #include "detail/producer_errors.hpp"
 #include "detail/producer_properties.hpp"
 #include "detail/records.hpp"
 #include "detail/slab_pool.hpp"
 #include "detail/statistics.hpp"
+#include "detail/yield_wait.hpp"
 
 namespace relkafka {
 
@@ -31,12 +33,18 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
+// How long send_sync() yields the CPU waiting for its outcome before it
+// sleeps, when the previous wait was no longer than this.
+constexpr std::chrono::microseconds sync_spin{200};
+
 // Where a message's outcome goes: all the facade keeps per message in
 // flight. librdkafka holds its own copy of the payload, as it would for any
 // caller, and a failed message is rebuilt from that copy to be handed back.
 struct PendingSend {
-    explicit PendingSend(DeliveryCallback callback) : reply(std::move(callback)) {}
-    explicit PendingSend(detail::DeliveryPromise promise) : reply(std::move(promise)) {}
+    explicit PendingSend(DeliveryCallback&& callback)
+        : reply(std::in_place_type<DeliveryCallback>, std::move(callback)) {}
+    explicit PendingSend(detail::DeliveryPromise&& promise)
+        : reply(std::in_place_type<detail::DeliveryPromise>, std::move(promise)) {}
 
     std::variant<DeliveryCallback, detail::DeliveryPromise> reply;
     std::optional<std::int32_t> partition;  // as requested, to hand the message back as sent
@@ -71,6 +79,28 @@ private:
     std::atomic<int>& count_;
 };
 
+// How much finished delivery-report memory may wait for a sender to free it:
+// at most a quarter of the queue's room, and 16 MiB of keys and values.
+detail::ParkedReports::Limits parked_limits(const Backpressure& backpressure) {
+    constexpr std::size_t most_bytes = std::size_t{16} << 20;
+    const auto messages = static_cast<std::size_t>(std::max(backpressure.max_messages, 0));
+    const auto kbytes = static_cast<std::size_t>(std::max(backpressure.max_kbytes, 0));
+    return {messages / 4, std::min(most_bytes, kbytes * 1024 / 4)};
+}
+
+// Whether the callback thread can take delivery reports as events. Served as
+// events, every op on the main queue comes back as one; OAUTHBEARER token
+// refreshes would then need the application to set the token itself.
+bool reports_as_events(const ProducerConfig& config, rd_kafka_conf_t* conf) {
+    if (config.callbacks != CallbackMode::BackgroundThread) {
+        return false;
+    }
+    char mechanisms[128];
+    std::size_t size = sizeof mechanisms;
+    return rd_kafka_conf_get(conf, "sasl.mechanisms", mechanisms, &size) != RD_KAFKA_CONF_OK ||
+           std::string_view(mechanisms).find("OAUTHBEARER") == std::string_view::npos;
+}
+
 }  // namespace
 
 class Producer::Impl {
@@ -80,7 +110,7 @@ public:
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
 
-    void send(Message&& message, DeliveryCallback on_delivery);
+    void send(Message&& message, DeliveryCallback&& on_delivery);
     void send(Message&& message, PendingPtr pending);
     DeliveryFuture send_future(Message message);
     Delivery send_sync(Message message);
@@ -99,6 +129,10 @@ private:
     enum class State { Open, Closing, Closed };
 
     static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
+    void report(const rd_kafka_message_t* m, const std::string& topic);
+    void wake_blocked_senders();
+    void serve_event(rd_kafka_event_t* event);
+    void serve_reports(rd_kafka_event_t* event);
     static void on_client_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
     static int on_statistics(rd_kafka_t* rk, char* json, std::size_t json_len, void* opaque);
     static void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* text);
@@ -116,10 +150,11 @@ private:
     void poll_loop();
 
     ProducerConfig config_;
-    PendingPool pending_pool_;
-    detail::DeliveryStatePool future_pool_;
     std::shared_ptr<detail::DeliverySignal> futures_signal_ = std::make_shared<detail::DeliverySignal>();
     detail::KafkaHandle rk_;
+    // Declared after rk_: both are released before the handle is destroyed.
+    detail::QueueHandle events_;  // the main queue, when reports come as events
+    detail::ParkedReports parked_;
     std::size_t max_message_bytes_ = 0;
 
     std::atomic<State> state_{State::Open};
@@ -143,11 +178,15 @@ private:
     std::mutex handed_back_mutex_;
     std::vector<Delivery> handed_back_;
 
+    // How long the last send_sync() waited for its outcome, in nanoseconds.
+    std::atomic<std::int64_t> last_sync_wait_{0};
+
     std::atomic<bool> stop_polling_{false};
     std::thread poller_;
 };
 
-Producer::Impl::Impl(ProducerConfig config) : config_(std::move(config)) {
+Producer::Impl::Impl(ProducerConfig config)
+    : config_(std::move(config)), parked_(parked_limits(config_.backpressure)) {
     detail::ConfHandle conf = detail::make_conf(detail::producer_properties(config_));
 
     char buf[64];
@@ -167,6 +206,12 @@ Producer::Impl::Impl(ProducerConfig config) : config_(std::move(config)) {
     // librdkafka's lines go through on_log (or relkafka's stderr format), on
     // librdkafka's own threads.
     rd_kafka_conf_set_log_cb(conf.get(), &Impl::on_log);
+    const bool as_events = reports_as_events(config_, conf.get());
+    if (as_events) {
+        // dr_msg_cb stays set: flush(), poll() and close() still serve
+        // reports as callbacks.
+        rd_kafka_conf_set_events(conf.get(), RD_KAFKA_EVENT_DR);
+    }
 
     char errstr[512] = "";
     rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof errstr));
@@ -174,6 +219,9 @@ Producer::Impl::Impl(ProducerConfig config) : config_(std::move(config)) {
         throw ConfigError(fmt::format("librdkafka refused the producer configuration: {}", errstr));
     }
     conf.release();  // rd_kafka_new took ownership
+    if (as_events) {
+        events_.reset(rd_kafka_queue_get_main(rk_.get()));
+    }
 
     if (config_.callbacks == CallbackMode::BackgroundThread) {
         poller_ = std::thread([this] { poll_loop(); });
@@ -181,8 +229,85 @@ Producer::Impl::Impl(ProducerConfig config) : config_(std::move(config)) {
 }
 
 void Producer::Impl::poll_loop() {
+    if (!events_) {
+        while (!stop_polling_.load()) {
+            rd_kafka_poll(rk_.get(), 100);
+        }
+        return;
+    }
     while (!stop_polling_.load()) {
-        rd_kafka_poll(rk_.get(), 100);
+        // While reports are parked, wake up sooner to free them if the
+        // senders have gone quiet.
+        const int timeout_ms = parked_.empty() ? 100 : 10;
+        if (rd_kafka_event_t* event = rd_kafka_queue_poll(events_.get(), timeout_ms)) {
+            serve_event(event);
+        } else {
+            parked_.reclaim();
+        }
+    }
+}
+
+// The main queue's ops as events: what rd_kafka_poll() would pass to the
+// callbacks set in the constructor.
+void Producer::Impl::serve_event(rd_kafka_event_t* event) {
+    switch (rd_kafka_event_type(event)) {
+        case RD_KAFKA_EVENT_DR: serve_reports(event); return;  // takes the event
+        case RD_KAFKA_EVENT_ERROR:
+            if (config_.on_error) {
+                // librdkafka has already swapped ERR__FATAL for the underlying code.
+                const int err = rd_kafka_event_error_is_fatal(event) ? RD_KAFKA_RESP_ERR__FATAL
+                                                                      : rd_kafka_event_error(event);
+                on_client_error(rk_.get(), err, rd_kafka_event_error_string(event), this);
+            }
+            break;
+        case RD_KAFKA_EVENT_STATS:
+            if (config_.on_statistics) {
+                const char* json = rd_kafka_event_stats(event);
+                detail::deliver_statistics(json, config_.on_statistics, config_.on_error,
+                                           config_.on_log, "ProducerConfig");
+            }
+            break;
+        case RD_KAFKA_EVENT_LOG: {
+            const char* facility = "";
+            const char* text = "";
+            int level = 0;
+            if (rd_kafka_event_log(event, &facility, &text, &level) == 0) {
+                on_log(rk_.get(), level, facility, text);
+            }
+            break;
+        }
+        default: break;
+    }
+    rd_kafka_event_destroy(event);
+}
+
+void Producer::Impl::serve_reports(rd_kafka_event_t* event) {
+    std::size_t messages = 0;
+    std::size_t bytes = 0;
+    // One event's messages share a topic. Its name is read once: the topic
+    // object's cache line is written by every send (its lock, its refcount).
+    const rd_kafka_topic_t* rkt = nullptr;
+    std::string topic;
+    while (const rd_kafka_message_t* m = rd_kafka_event_message_next(event)) {
+        if (m->rkt != rkt) {
+            rkt = m->rkt;
+            topic = rd_kafka_topic_name(rkt);
+        }
+        report(m, topic);
+        ++messages;
+        bytes += m->len + m->key_len;
+    }
+    // Blocked senders need the room now, not when they next send.
+    if (room_waiters_.load() != 0 || !parked_.park(event, messages, bytes)) {
+        rd_kafka_event_destroy(event);
+    }
+    wake_blocked_senders();
+}
+
+void Producer::Impl::wake_blocked_senders() {
+    if (room_waiters_.load() > 0) {
+        std::lock_guard<std::mutex> lock(room_mutex_);
+        room_.notify_all();
     }
 }
 
@@ -230,8 +355,8 @@ rd_kafka_resp_err_t Producer::Impl::produce(const Message& m, PendingSend& pendi
     return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-void Producer::Impl::send(Message&& message, DeliveryCallback on_delivery) {
-    send(std::move(message), PendingPtr(pending_pool_.make(std::move(on_delivery))));
+void Producer::Impl::send(Message&& message, DeliveryCallback&& on_delivery) {
+    send(std::move(message), PendingPtr(PendingPool::make(std::move(on_delivery))));
 }
 
 void Producer::Impl::send(Message&& message, PendingPtr pending) {
@@ -251,9 +376,13 @@ void Producer::Impl::send(Message&& message, PendingPtr pending) {
         const rd_kafka_resp_err_t err = produce(message, *pending);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             (void)pending.release();  // on_delivery takes it back
+            parked_.reclaim_some();
             return;
         }
         queued_.fetch_sub(1);
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && parked_.reclaim()) {
+            continue;  // parked reports held the room
+        }
 
         const bool may_wait = err == RD_KAFKA_RESP_ERR__QUEUE_FULL &&
                               config_.backpressure.on_full == QueueFullAction::Block &&
@@ -287,15 +416,16 @@ void Producer::Impl::wait_for_room(std::size_t completed_before, Clock::time_poi
     {
         std::unique_lock<std::mutex> lock(room_mutex_);
         room_.wait_until(lock, deadline, [&] {
-            return completed_.load() != completed_before || state_.load() != State::Open;
+            return completed_.load() != completed_before || !parked_.empty() ||
+                   state_.load() != State::Open;
         });
     }
     room_waiters_.fetch_sub(1);
 }
 
 DeliveryFuture Producer::Impl::send_future(Message message) {
-    auto [future, promise] = detail::DeliveryFutureAccess::make(future_pool_, futures_signal_);
-    send(std::move(message), PendingPtr(pending_pool_.make(std::move(promise))));
+    auto [future, promise] = detail::DeliveryFutureAccess::make(futures_signal_);
+    send(std::move(message), PendingPtr(PendingPool::make(std::move(promise))));
     return std::move(future);
 }
 
@@ -306,12 +436,25 @@ Delivery Producer::Impl::send_sync(Message message) {
             "with a callback there");
     }
     DeliveryFuture outcome = send_future(std::move(message));
+    const auto ready = [&] { return outcome.ready(); };
     if (config_.callbacks == CallbackMode::ExplicitPoll) {
-        while (!outcome.ready()) {
+        while (!ready()) {
             rd_kafka_poll(rk_.get(), 50);
         }
+        return outcome.get();
     }
-    return outcome.get();
+    // Sleeping until the callback thread sets the outcome adds a second
+    // wake-up to librdkafka's. Outcomes that come back within microseconds
+    // (linger.ms=0, a near broker) are cheaper to wait for awake; slower ones
+    // are not worth the CPU, so the last wait decides.
+    const Clock::time_point start = Clock::now();
+    if (std::chrono::nanoseconds(last_sync_wait_.load(std::memory_order_relaxed)) <= sync_spin) {
+        detail::yield_until(ready, sync_spin);
+    }
+    Delivery delivery = outcome.get();
+    last_sync_wait_.store(std::chrono::nanoseconds(Clock::now() - start).count(),
+                          std::memory_order_relaxed);
+    return delivery;
 }
 
 void Producer::Impl::finish(PendingSend& pending, Delivery&& delivery) {
@@ -335,10 +478,15 @@ void Producer::Impl::finish(PendingSend& pending, Delivery&& delivery) {
 
 void Producer::Impl::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<Impl*>(opaque);
+    self->report(m, rd_kafka_topic_name(m->rkt));
+    self->wake_blocked_senders();
+}
+
+void Producer::Impl::report(const rd_kafka_message_t* m, const std::string& topic) {
     PendingPtr pending(static_cast<PendingSend*>(m->_private));
 
     Delivery delivery;
-    delivery.topic = rd_kafka_topic_name(m->rkt);
+    delivery.topic = topic;
     delivery.partition = m->partition;
     delivery.offset = m->offset;
     rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
@@ -350,22 +498,18 @@ void Producer::Impl::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*
     const bool failed = m->err != RD_KAFKA_RESP_ERR_NO_ERROR;
     Failure failure = FailureKinds;
     if (failed) {
-        delivery.error = self->delivery_error(m->err);
+        delivery.error = delivery_error(m->err);
         delivery.message = detail::to_message(m, pending->partition);
         failure = failure_of(delivery.error);
     }
-    self->finish(*pending, std::move(delivery));
+    finish(*pending, std::move(delivery));
 
     // Counted before completed_, from which counters() derives `delivered`:
     // successes cost no counter of their own.
     if (failed) {
-        self->failures_[failure].fetch_add(1, std::memory_order_relaxed);
+        failures_[failure].fetch_add(1, std::memory_order_relaxed);
     }
-    self->completed_.fetch_add(1);
-    if (self->room_waiters_.load() > 0) {
-        std::lock_guard<std::mutex> lock(self->room_mutex_);
-        self->room_.notify_all();
-    }
+    completed_.fetch_add(1);
 }
 
 void Producer::Impl::on_client_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
@@ -471,7 +615,13 @@ Error Producer::Impl::send_error(rd_kafka_resp_err_t err, const Message& message
 }
 
 Error Producer::Impl::flush(milliseconds timeout) {
-    if (rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count())) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // rd_kafka_flush() waits for librdkafka's message count to reach zero,
+    // and parked messages count.
+    parked_.hold();
+    parked_.reclaim();
+    const rd_kafka_resp_err_t flushed = rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count()));
+    parked_.release();
+    if (flushed != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return Error(ErrorCode::TimedOut,
                      fmt::format("flush: {} messages still without an outcome after {} ms",
                                  in_flight(), timeout.count()),
@@ -504,6 +654,8 @@ std::vector<Delivery> Producer::Impl::close(milliseconds timeout) {
         std::this_thread::yield();
     }
 
+    parked_.hold();  // for good: from here on nothing is parked
+    parked_.reclaim();
     rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count()));
     if (in_flight() != 0) {
         rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
@@ -525,6 +677,8 @@ std::vector<Delivery> Producer::Impl::close(milliseconds timeout) {
                                            "after purging them",
                                            in_flight())));
     }
+    parked_.reclaim();
+    events_.reset();
     rk_.reset();
     state_.store(State::Closed);
     collecting_.store(false);

@@ -40,7 +40,8 @@ struct DeliveryState {
     std::shared_ptr<DeliverySignal> signal;
 };
 
-using DeliveryStatePool = SlabPool<DeliveryState>;
+// Small slabs: every thread that sends with futures keeps one partly used.
+using DeliveryStatePool = SlabPool<DeliveryState, 64>;
 
 inline void release(DeliveryState* state) noexcept {
     if (state->references.fetch_sub(1, std::memory_order_acq_rel) == 1) {
@@ -67,10 +68,9 @@ private:
 };
 
 struct DeliveryFutureAccess {
-    // A future and the promise that completes it, the state from `pool`.
-    static std::pair<DeliveryFuture, DeliveryPromise> make(DeliveryStatePool& pool,
-                                                           const std::shared_ptr<DeliverySignal>& signal) {
-        DeliveryState* state = pool.make(signal);
+    // A future and the promise that completes it, sharing a pooled state.
+    static std::pair<DeliveryFuture, DeliveryPromise> make(const std::shared_ptr<DeliverySignal>& signal) {
+        DeliveryState* state = DeliveryStatePool::make(signal);
         return {DeliveryFuture(state), DeliveryPromise(state)};
     }
 };

@@ -2,22 +2,20 @@
 
 #include <atomic>
 #include <cstddef>
-#include <memory>
-#include <mutex>
 #include <new>
 #include <utility>
 
 namespace relkafka::detail {
 
 // Allocates objects of one type in slabs of N, for objects created on one
-// thread and destroyed on another (a send and its delivery report). A slab is
-// one allocation for N objects and is freed by whichever thread destroys its
-// last object, so the per-object cost is a mutex-protected bump on the
-// creating side and an atomic decrement on the destroying side, instead of a
-// malloc and a cross-thread free.
+// thread and destroyed on another (a send and its delivery report). Each
+// creating thread carves objects out of a slab of its own, without a lock or
+// an atomic; the destroying side does one atomic decrement. A slab is one
+// allocation for N objects and is freed by whichever thread drops its last
+// reference. Slabs belong to no pool object: objects may outlive anything.
 //
-// make() is thread-safe; release() may run on any thread. Objects may outlive
-// the pool: each slab counts its own live objects.
+// make() and release() may run on any thread. A thread keeps at most one
+// partly used slab, given up when the thread exits.
 template <class T, std::size_t N = 1024>
 class SlabPool {
     struct Slab;
@@ -26,47 +24,54 @@ class SlabPool {
         alignas(T) unsigned char storage[sizeof(T)];
     };
     struct Slab {
-        // One count per slot, plus one for being the pool's current slab.
-        std::atomic<std::size_t> live{N + 1};
-        std::size_t next = 0;  // guarded by the pool's mutex
-        Slot slots[N];
+        // One count per slot, plus one for being a thread's current slab.
+        // Written by the destroying thread: kept off the slots' lines.
+        alignas(64) std::atomic<std::size_t> live{N + 1};
+        alignas(64) Slot slots[N];
     };
 
-    static void unref(Slab* slab) noexcept {
-        if (slab->live.fetch_sub(1) == 1) {
+    static void unref(Slab* slab, std::size_t count = 1) noexcept {
+        if (slab->live.fetch_sub(count) == count) {
             delete slab;
         }
     }
 
-public:
-    SlabPool() = default;
-    ~SlabPool() {
-        if (current_ != nullptr) {
-            // Slots never handed out will never be released.
-            const std::size_t unused = N - current_->next;
-            if (current_->live.fetch_sub(unused + 1) == unused + 1) {
-                delete current_;
+    // The calling thread's current slab and its next unused slot.
+    struct ThreadSlab {
+        Slab* slab = nullptr;
+        std::size_t next = N;
+
+        ThreadSlab() = default;
+        ThreadSlab(const ThreadSlab&) = delete;
+        ThreadSlab& operator=(const ThreadSlab&) = delete;
+        ~ThreadSlab() {
+            if (slab != nullptr) {
+                unref(slab, N - next + 1);  // slots never handed out, and being current
             }
         }
-    }
-    SlabPool(const SlabPool&) = delete;
-    SlabPool& operator=(const SlabPool&) = delete;
+
+        Slot* take() {
+            if (next == N) {
+                Slab* fresh = new Slab;  // slots stay uninitialised until used
+                if (slab != nullptr) {
+                    unref(slab);
+                }
+                slab = fresh;
+                next = 0;
+            }
+            Slot* slot = &slab->slots[next++];
+            slot->owner = slab;
+            return slot;
+        }
+    };
+
+public:
+    SlabPool() = delete;
 
     template <class... Args>
-    T* make(Args&&... args) {
-        Slot* slot = nullptr;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            if (current_ == nullptr || current_->next == N) {
-                Slab* full = current_;
-                current_ = new Slab;  // slots stay uninitialised until used
-                if (full != nullptr) {
-                    unref(full);
-                }
-            }
-            slot = &current_->slots[current_->next++];
-            slot->owner = current_;
-        }
+    static T* make(Args&&... args) {
+        thread_local ThreadSlab local;
+        Slot* slot = local.take();
         try {
             return ::new (slot->storage) T(std::forward<Args>(args)...);
         } catch (...) {
@@ -81,10 +86,6 @@ public:
         object->~T();
         unref(slot->owner);
     }
-
-private:
-    std::mutex mutex_;
-    Slab* current_ = nullptr;
 };
 
 }  // namespace relkafka::detail

@@ -8,33 +8,22 @@ namespace relkafka {
 namespace detail {
 
 void DeliverySignal::notify() noexcept {
-    // Sequentially consistent with the waiter's increment and its check of
-    // `ready`: either it sees `ready`, or this sees it waiting.
-    if (waiters_.load() > 0) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        completed_.notify_all();
-    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    completed_.notify_all();
 }
 
-bool DeliverySignal::wait_until(const std::atomic<bool>& ready,
-                                std::chrono::steady_clock::time_point deadline) {
-    waiters_.fetch_add(1);
-    bool done = false;
-    {
-        std::unique_lock<std::mutex> lock(mutex_);
-        done = completed_.wait_until(lock, deadline, [&] { return ready.load(); });
+bool DeliverySignal::wait_until(DeliveryState& state,
+                                std::optional<std::chrono::steady_clock::time_point> deadline) {
+    // Sequentially consistent with complete(): either this sees `ready`, or
+    // complete() sees `waited` and notifies under the mutex.
+    state.waited.store(true);
+    const auto is_ready = [&] { return state.ready.load(); };
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!deadline) {
+        completed_.wait(lock, is_ready);
+        return true;
     }
-    waiters_.fetch_sub(1);
-    return done;
-}
-
-void DeliverySignal::wait(const std::atomic<bool>& ready) {
-    waiters_.fetch_add(1);
-    {
-        std::unique_lock<std::mutex> lock(mutex_);
-        completed_.wait(lock, [&] { return ready.load(); });
-    }
-    waiters_.fetch_sub(1);
+    return completed_.wait_until(lock, *deadline, is_ready);
 }
 
 DeliveryPromise::~DeliveryPromise() {
@@ -49,8 +38,9 @@ void DeliveryPromise::complete(Delivery&& delivery) noexcept {
     DeliveryState* state = std::exchange(state_, nullptr);
     state->delivery = std::move(delivery);
     state->ready.store(true);
-    // The signal outlives this call: the state holds it until released.
-    state->signal->notify();
+    if (state->waited.load()) {
+        state->signal->notify();  // alive: the state holds it until released below
+    }
     release(state);
 }
 
@@ -73,34 +63,39 @@ DeliveryFuture::~DeliveryFuture() {
     }
 }
 
-const detail::DeliveryState& DeliveryFuture::state(const char* call) const {
+void DeliveryFuture::require_state(const char* call) const {
     if (state_ == nullptr) {
         throw UsageError(std::string("DeliveryFuture::") + call +
                          " on a future with no state (moved from, default-constructed, or get() "
                          "already returned its Delivery)");
     }
-    return *state_;
 }
 
-bool DeliveryFuture::ready() const { return state("ready()").ready.load(); }
+bool DeliveryFuture::ready() const {
+    require_state("ready()");
+    return state_->ready.load();
+}
 
 void DeliveryFuture::wait() const {
-    const detail::DeliveryState& s = state("wait()");
-    if (!s.ready.load()) {
-        s.signal->wait(s.ready);
+    require_state("wait()");
+    if (!state_->ready.load()) {
+        state_->signal->wait_until(*state_, std::nullopt);
     }
 }
 
 std::future_status DeliveryFuture::wait_until(std::chrono::steady_clock::time_point deadline) const {
-    const detail::DeliveryState& s = state("wait_until()");
-    if (s.ready.load() || s.signal->wait_until(s.ready, deadline)) {
+    require_state("wait_until()");
+    if (state_->ready.load() || state_->signal->wait_until(*state_, deadline)) {
         return std::future_status::ready;
     }
     return std::future_status::timeout;
 }
 
 Delivery DeliveryFuture::get() {
-    wait();
+    require_state("get()");
+    if (!state_->ready.load()) {
+        state_->signal->wait_until(*state_, std::nullopt);
+    }
     Delivery delivery = std::move(state_->delivery);
     detail::release(std::exchange(state_, nullptr));
     return delivery;

@@ -50,8 +50,9 @@ struct PendingSend {
     std::optional<std::int32_t> partition;  // as requested, to hand the message back as sent
 };
 
-// Created by senders, destroyed by the callback thread: pooled in slabs.
-using PendingPool = detail::SlabPool<PendingSend>;
+// Created by senders, destroyed by the callback thread: pooled in slabs. A
+// slab of 256 is about 16 KB, which every sending thread keeps one of.
+using PendingPool = detail::SlabPool<PendingSend, 256>;
 struct ReleasePending {
     void operator()(PendingSend* pending) const noexcept { PendingPool::release(pending); }
 };

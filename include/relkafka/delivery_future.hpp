@@ -61,7 +61,7 @@ private:
     friend struct detail::DeliveryFutureAccess;
     explicit DeliveryFuture(detail::DeliveryState* state) noexcept : state_(state) {}
 
-    const detail::DeliveryState& state(const char* call) const;
+    void require_state(const char* call) const;
 
     detail::DeliveryState* state_ = nullptr;
 };

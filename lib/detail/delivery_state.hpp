@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 #include "detail/slab_pool.hpp"
@@ -13,21 +14,22 @@
 
 namespace relkafka::detail {
 
+struct DeliveryState;
+
 // Wakes the futures that wait for their Delivery. One per producer, shared
 // with every state, so that a future can still wait after its Producer is
-// gone. Completions only touch the mutex while someone waits.
+// gone. A completion touches it only if its own future is waiting.
 class DeliverySignal {
 public:
-    // Call after a state became ready.
+    // Call after a state whose future waits became ready.
     void notify() noexcept;
-    // Waits until `ready` holds or `deadline` passes; returns `ready`.
-    bool wait_until(const std::atomic<bool>& ready, std::chrono::steady_clock::time_point deadline);
-    void wait(const std::atomic<bool>& ready);
+    // Waits until the state is ready or `deadline` (if any) passes; returns
+    // whether it is ready.
+    bool wait_until(DeliveryState& state, std::optional<std::chrono::steady_clock::time_point> deadline);
 
 private:
     std::mutex mutex_;
     std::condition_variable completed_;
-    std::atomic<int> waiters_{0};
 };
 
 // What a DeliveryFuture and its producer share: the outcome once ready.
@@ -36,7 +38,8 @@ struct DeliveryState {
 
     std::atomic<int> references{2};  // the future's and the producer's
     std::atomic<bool> ready{false};
-    Delivery delivery;  // written once, before `ready`
+    std::atomic<bool> waited{false};  // set before the future first sleeps
+    Delivery delivery;                // written once, before `ready`
     std::shared_ptr<DeliverySignal> signal;
 };
 

@@ -3,9 +3,10 @@
 // audit of every message.
 //
 // The stream is sent in rounds. Between rounds the demo moves partition
-// leaders, takes a leader's broker down and back up, and adds a second
-// consumer to the group (a cooperative rebalance), all while messages are in
-// flight. Then it reads the topic back and accounts for every message:
+// leaders and adds a second consumer to the group (a cooperative rebalance)
+// while messages are in flight, and takes a leader's broker down and back up
+// while a round waits for it. Then it reads the topic back and accounts for
+// every message:
 //   audit: produced=N delivered=N lost=0 duplicated=0 reordered=0      (the log)
 //   audit: produced=N delivered=N consumed_unique=N lost=0 duplicated_deliveries=D
 #include <atomic>
@@ -99,9 +100,13 @@ int main() {
                 std::printf("round %d: a second consumer joins the group\n", round);
                 break;
             case 4:
+                // Down once everything sent is acknowledged: the mock cannot
+                // deduplicate a produce whose response is lost with the
+                // connection (a real broker does), so it is not killed under
+                // requests in flight.
+                audit.wait_for_reports(static_cast<std::size_t>(round + 1) * per_round, 60s);
                 cluster.broker_down(1);
-                std::printf("round %d: broker 1 down with %zu messages in flight\n", round,
-                            producer.in_flight());
+                std::printf("round %d: broker 1 down\n", round);
                 break;
             case 5:
                 cluster.broker_up(1);

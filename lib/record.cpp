@@ -1,5 +1,6 @@
 #include "relkafka/record.hpp"
 
+#include <string>
 #include <utility>
 
 #include <librdkafka/rdkafka.h>
@@ -66,21 +67,14 @@ std::vector<Header> Record::headers() const { return detail::headers_of(message_
 
 std::optional<std::string_view> Record::header(std::string_view name) const {
     rd_kafka_headers_t* headers = nullptr;
-    if (rd_kafka_message_headers(message_, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return std::nullopt;
-    }
-    std::optional<std::string_view> last;
-    const char* header_name = nullptr;
     const void* value = nullptr;
     std::size_t size = 0;
-    for (std::size_t i = 0;
-         rd_kafka_header_get_all(headers, i, &header_name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
-         ++i) {
-        if (name == header_name) {
-            last = view(value, size).value_or(std::string_view());
-        }
+    if (rd_kafka_message_headers(message_, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        rd_kafka_header_get_last(headers, std::string(name).c_str(), &value, &size) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return std::nullopt;
     }
-    return last;
+    return view(value, size).value_or(std::string_view());
 }
 
 }  // namespace relkafka

@@ -24,6 +24,7 @@
 #include "detail/records.hpp"
 #include "detail/slab_pool.hpp"
 #include "detail/statistics.hpp"
+#include "detail/topic_cstring.hpp"
 #include "detail/yield_wait.hpp"
 
 namespace relkafka {
@@ -111,10 +112,11 @@ public:
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
 
-    void send(Message&& message, DeliveryCallback&& on_delivery);
-    void send(Message&& message, PendingPtr pending);
-    DeliveryFuture send_future(Message message);
-    Delivery send_sync(Message message);
+    // `owned` is the Message the caller handed over, if any, and `view` a
+    // view of it; it is given back unchanged if it cannot be queued.
+    void send(const MessageView& view, Message* owned, DeliveryCallback&& on_delivery);
+    DeliveryFuture send_future(const MessageView& view, Message* owned);
+    Delivery send_sync(const MessageView& view, Message* owned);
     Error flush(milliseconds timeout);
     std::vector<Delivery> close(milliseconds timeout);
     int poll(milliseconds timeout);
@@ -142,9 +144,11 @@ private:
     enum Failure { TimedOut, Purged, Fatal, OtherFailure, FailureKinds };
     static Failure failure_of(const Error& error) noexcept;
 
-    rd_kafka_resp_err_t produce(const Message& message, PendingSend& pending);
+    void send(const MessageView& view, Message* owned, PendingPtr pending);
+    rd_kafka_resp_err_t produce(const MessageView& message, const char* topic,
+                                PendingSend& pending);
     void wait_for_room(std::size_t completed_before, Clock::time_point deadline);
-    Error send_error(rd_kafka_resp_err_t err, const Message& message, bool blocked) const;
+    Error send_error(rd_kafka_resp_err_t err, const MessageView& message, bool blocked) const;
     Error delivery_error(rd_kafka_resp_err_t err) const;
     Error fatal_error_or(rd_kafka_resp_err_t err, const std::string& what) const;
     void finish(PendingSend& pending, Delivery&& delivery);
@@ -298,6 +302,8 @@ void Producer::Impl::serve_reports(rd_kafka_event_t* event) {
         ++messages;
         bytes += m->len + m->key_len;
     }
+    // Once per event: senders read the count.
+    completed_.fetch_add(messages);
     // Blocked senders need the room now, not when they next send.
     if (room_waiters_.load() != 0 || !parked_.park(event, messages, bytes)) {
         rd_kafka_event_destroy(event);
@@ -312,7 +318,8 @@ void Producer::Impl::wake_blocked_senders() {
     }
 }
 
-rd_kafka_resp_err_t Producer::Impl::produce(const Message& m, PendingSend& pending) {
+rd_kafka_resp_err_t Producer::Impl::produce(const MessageView& m, const char* topic,
+                                            PendingSend& pending) {
     // Only what the message sets: librdkafka's defaults cover the rest.
     rd_kafka_vu_t fields[8];
     std::size_t count = 0;
@@ -320,7 +327,7 @@ rd_kafka_resp_err_t Producer::Impl::produce(const Message& m, PendingSend& pendi
         fields[count].vtype = type;
         return fields[count++];
     };
-    add(RD_KAFKA_VTYPE_TOPIC).u.cstr = m.topic.c_str();
+    add(RD_KAFKA_VTYPE_TOPIC).u.cstr = topic;
     add(RD_KAFKA_VTYPE_MSGFLAGS).u.i = RD_KAFKA_MSG_F_COPY;
     add(RD_KAFKA_VTYPE_OPAQUE).u.ptr = &pending;
     if (m.value) {
@@ -356,25 +363,31 @@ rd_kafka_resp_err_t Producer::Impl::produce(const Message& m, PendingSend& pendi
     return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-void Producer::Impl::send(Message&& message, DeliveryCallback&& on_delivery) {
-    send(std::move(message), PendingPtr(PendingPool::make(std::move(on_delivery))));
+void Producer::Impl::send(const MessageView& view, Message* owned,
+                          DeliveryCallback&& on_delivery) {
+    send(view, owned, PendingPtr(PendingPool::make(std::move(on_delivery))));
 }
 
-void Producer::Impl::send(Message&& message, PendingPtr pending) {
+void Producer::Impl::send(const MessageView& view, Message* owned, PendingPtr pending) {
     ActiveSend active(active_sends_);
     if (state_.load() != State::Open) {
         throw UsageError("send() on a closed Producer: create a new Producer to send more messages");
     }
-    pending->partition = message.partition;
+    pending->partition = view.partition;
+    std::optional<detail::TopicCString> view_topic;
+    const char* topic = owned != nullptr ? owned->topic.c_str() : view_topic.emplace(view.topic).c_str();
 
     Clock::time_point deadline{};
     bool blocked = false;
+    // Completions counted before the latest attempt, taken only once the
+    // queue is full: every delivery report writes the counter.
+    std::size_t completed_before = 0;
+    bool counted = false;
     for (;;) {
-        const std::size_t completed_before = completed_.load();
         // Counted before it is queued so that a delivery report can never
         // make in_flight() negative.
         queued_.fetch_add(1);
-        const rd_kafka_resp_err_t err = produce(message, *pending);
+        const rd_kafka_resp_err_t err = produce(view, topic, *pending);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             (void)pending.release();  // on_delivery takes it back
             parked_.reclaim_some();
@@ -396,13 +409,22 @@ void Producer::Impl::send(Message&& message, PendingPtr pending) {
         if (!may_wait || Clock::now() >= deadline) {
             refused_.fetch_add(1, std::memory_order_relaxed);
             Delivery failed;
-            failed.topic = message.topic;
-            failed.error = send_error(err, message, blocked);
-            failed.message = std::move(message);  // handed back as it came
+            failed.topic = view.topic;
+            failed.error = send_error(err, view, blocked);
+            // Handed back as it came.
+            failed.message = owned != nullptr ? std::move(*owned) : detail::to_message(view);
             finish(*pending, std::move(failed));
             return;
         }
+        if (!counted) {
+            // One more attempt after the count: room freed before it is seen
+            // by that attempt, room freed after it ends the wait.
+            completed_before = completed_.load();
+            counted = true;
+            continue;
+        }
         wait_for_room(completed_before, deadline);
+        counted = false;
     }
 }
 
@@ -424,19 +446,19 @@ void Producer::Impl::wait_for_room(std::size_t completed_before, Clock::time_poi
     room_waiters_.fetch_sub(1);
 }
 
-DeliveryFuture Producer::Impl::send_future(Message message) {
+DeliveryFuture Producer::Impl::send_future(const MessageView& view, Message* owned) {
     auto [future, promise] = detail::DeliveryFutureAccess::make(futures_signal_);
-    send(std::move(message), PendingPtr(PendingPool::make(std::move(promise))));
+    send(view, owned, PendingPtr(PendingPool::make(std::move(promise))));
     return std::move(future);
 }
 
-Delivery Producer::Impl::send_sync(Message message) {
+Delivery Producer::Impl::send_sync(const MessageView& view, Message* owned) {
     if (poller_.joinable() && std::this_thread::get_id() == poller_.get_id()) {
         throw UsageError(
             "send_sync() called from a delivery callback would wait for itself: use send() "
             "with a callback there");
     }
-    DeliveryFuture outcome = send_future(std::move(message));
+    DeliveryFuture outcome = send_future(view, owned);
     const auto ready = [&] { return outcome.ready(); };
     if (config_.callbacks == CallbackMode::ExplicitPoll) {
         while (!ready()) {
@@ -480,6 +502,7 @@ void Producer::Impl::finish(PendingSend& pending, Delivery&& delivery) {
 void Producer::Impl::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<Impl*>(opaque);
     self->report(m, rd_kafka_topic_name(m->rkt));
+    self->completed_.fetch_add(1);
     self->wake_blocked_senders();
 }
 
@@ -505,12 +528,11 @@ void Producer::Impl::report(const rd_kafka_message_t* m, const std::string& topi
     }
     finish(*pending, std::move(delivery));
 
-    // Counted before completed_, from which counters() derives `delivered`:
-    // successes cost no counter of their own.
+    // Counted before the caller adds to completed_, from which counters()
+    // derives `delivered`: successes cost no counter of their own.
     if (failed) {
         failures_[failure].fetch_add(1, std::memory_order_relaxed);
     }
-    completed_.fetch_add(1);
 }
 
 void Producer::Impl::on_client_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
@@ -603,7 +625,7 @@ Error Producer::Impl::delivery_error(rd_kafka_resp_err_t err) const {
     return detail::delivery_failure(err, config_);
 }
 
-Error Producer::Impl::send_error(rd_kafka_resp_err_t err, const Message& message,
+Error Producer::Impl::send_error(rd_kafka_resp_err_t err, const MessageView& message,
                                  bool blocked) const {
     // After a fatal error librdkafka refuses sends with the underlying code.
     if (auto fatal = fatal_error()) {
@@ -722,16 +744,29 @@ Producer& Producer::operator=(Producer&& other) noexcept {
 }
 
 Delivery Producer::send_sync(Message message) {
-    return open_impl(impl_, "send_sync()").send_sync(std::move(message));
+    return open_impl(impl_, "send_sync()").send_sync(detail::view_of(message), &message);
 }
 
 DeliveryFuture Producer::send(Message message) {
-    return open_impl(impl_, "send()").send_future(std::move(message));
+    return open_impl(impl_, "send()").send_future(detail::view_of(message), &message);
 }
 
 void Producer::send(Message message, DeliveryCallback on_delivery) {
     auto& impl = open_impl(impl_, "send()");
-    impl.send(std::move(message), std::move(on_delivery));
+    impl.send(detail::view_of(message), &message, std::move(on_delivery));
+}
+
+Delivery Producer::send_sync(const MessageView& message) {
+    return open_impl(impl_, "send_sync()").send_sync(message, nullptr);
+}
+
+DeliveryFuture Producer::send(const MessageView& message) {
+    return open_impl(impl_, "send()").send_future(message, nullptr);
+}
+
+void Producer::send(const MessageView& message, DeliveryCallback on_delivery) {
+    auto& impl = open_impl(impl_, "send()");
+    impl.send(message, nullptr, std::move(on_delivery));
 }
 
 Error Producer::flush(std::chrono::milliseconds timeout) {

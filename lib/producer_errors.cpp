@@ -8,7 +8,7 @@ namespace relkafka::detail {
 
 namespace {
 
-std::size_t wire_size(const Message& m) {
+std::size_t wire_size(const MessageView& m) {
     std::size_t size = (m.key ? m.key->size() : 0) + (m.value ? m.value->size() : 0);
     for (const auto& h : m.headers) {
         size += h.name.size() + h.value.size();
@@ -41,7 +41,7 @@ Error queue_full(const ProducerConfig& config, QueueWait wait) {
 
 }  // namespace
 
-Error send_failure(rd_kafka_resp_err_t err, const Message& m, const ProducerConfig& config,
+Error send_failure(rd_kafka_resp_err_t err, const MessageView& m, const ProducerConfig& config,
                    std::size_t max_message_bytes, QueueWait wait) {
     const ErrorCode code = to_code(err);
     switch (code) {

@@ -40,4 +40,15 @@ Message to_message(const rd_kafka_message_t* m, std::optional<std::int32_t> part
     return message;
 }
 
+Message to_message(const MessageView& view) {
+    Message message;
+    message.topic = view.topic;
+    message.key = copy_of(view.key);
+    message.value = copy_of(view.value);
+    message.headers.assign(view.headers.begin(), view.headers.end());
+    message.partition = view.partition;
+    message.timestamp = view.timestamp;
+    return message;
+}
+
 }  // namespace relkafka::detail

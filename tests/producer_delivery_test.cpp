@@ -399,3 +399,101 @@ TEST_CASE("close while other threads send: every accepted message is reported on
     CHECK(result.duplicated == 0);
     CHECK(result.misplaced == 0);
 }
+
+namespace {
+
+// A view of `m` whose bytes live in `scratch`, which the caller overwrites
+// once the send has returned.
+relkafka::MessageView view_in(const Message& m, std::string& scratch) {
+    scratch = m.topic + m.key.value_or("") + m.value.value_or("");
+    const std::string_view bytes(scratch);
+    relkafka::MessageView view;
+    view.topic = bytes.substr(0, m.topic.size());
+    if (m.key) {
+        view.key = bytes.substr(m.topic.size(), m.key->size());
+    }
+    if (m.value) {
+        view.value = bytes.substr(m.topic.size() + m.key.value_or("").size());
+    }
+    view.headers = m.headers;
+    view.partition = m.partition;
+    view.timestamp = m.timestamp;
+    return view;
+}
+
+}  // namespace
+
+TEST_CASE("a message view's bytes are copied before send returns, with every kind of send") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("views", 4, 1);
+    Producer producer(cluster.producer_config());
+    StreamAudit audit(topic);
+
+    constexpr int count = 300;
+    std::string scratch;
+    std::vector<relkafka::DeliveryFuture> futures;
+    for (int n = 0; n < count; ++n) {
+        Message m = audit.message(n);
+        m.headers = {{"n", std::to_string(n)}};
+        const relkafka::MessageView view = view_in(m, scratch);
+        switch (n % 3) {
+            case 0: producer.send(view, audit.on_delivery(n)); break;
+            case 1: futures.push_back(producer.send(view)); break;
+            default: audit.record(n, producer.send_sync(view)); break;
+        }
+        scratch.assign(scratch.size(), '#');  // the caller reuses its buffer
+        m.headers.front().value = "overwritten";
+    }
+    for (std::size_t i = 0; i < futures.size(); ++i) {
+        audit.record(static_cast<std::int64_t>(3 * i + 1), futures[i].get());
+    }
+    REQUIRE(producer.flush(30s).code() == ErrorCode::NoError);
+
+    const auto log = read_topic(cluster.bootstrap_servers(), topic);
+    const auto result = audit.check(log);
+    INFO(result.line());
+    CHECK(result.clean());
+    CHECK(result.delivered == count);
+    for (const auto& record : log) {
+        const auto n = StreamAudit::sequence_of(record.value());
+        CHECK(record.header("n") == std::to_string(n));
+    }
+}
+
+TEST_CASE("a message view that cannot be queued comes back as an owning message") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("view-refused", 2, 1);
+    auto config = cluster.producer_config();
+    config.overrides["message.max.bytes"] = "10000";
+    Producer producer(std::move(config));
+
+    const std::string key = "order-17";
+    const std::string value(20000, 'v');
+    const std::vector<relkafka::Header> headers = {{"trace", "abc"}, {"trace", "def"}};
+    relkafka::MessageView view;
+    view.topic = topic;
+    view.key = key;
+    view.value = value;
+    view.headers = headers;
+    view.partition = 1;
+    view.timestamp = relkafka::Timestamp(std::chrono::milliseconds(1700000000123));
+
+    std::optional<Delivery> rejected;
+    producer.send(view, [&](Delivery&& d) { rejected = std::move(d); });
+    REQUIRE(rejected.has_value());
+    CHECK(rejected->error.code() == ErrorCode::MsgSizeTooLarge);
+    CHECK_THAT(rejected->error.message(), Contains("20024 bytes") && Contains(topic));
+    CHECK(rejected->topic == topic);
+    const Message& back = rejected->message;
+    CHECK(back.topic == topic);
+    CHECK(back.key == key);
+    CHECK(back.value == value);
+    CHECK(back.headers == headers);
+    CHECK(back.partition == 1);
+    CHECK(back.timestamp == view.timestamp);
+
+    const Delivery sync = producer.send_sync(view);
+    CHECK(sync.error.code() == ErrorCode::MsgSizeTooLarge);
+    CHECK(sync.message.value == value);
+    CHECK(producer.counters().refused == 2);
+}

@@ -78,6 +78,13 @@ public:
     /// callback runs before send() returns, on the calling thread.
     void send(Message message, DeliveryCallback on_delivery);
 
+    /// The same three sends for bytes the caller keeps: librdkafka copies them
+    /// before the call returns, and a failed message is handed back as an
+    /// owning Message. No allocation of the caller's is needed per message.
+    Delivery send_sync(const MessageView& message);
+    DeliveryFuture send(const MessageView& message);
+    void send(const MessageView& message, DeliveryCallback on_delivery);
+
     /// Waits until every message sent so far has its outcome. Returns an
     /// Error with ErrorCode::TimedOut if some are still outstanding.
     Error flush(std::chrono::milliseconds timeout);

@@ -14,7 +14,7 @@ namespace relkafka::detail {
 enum class QueueWait { None, TimedOut, Closed };
 
 // Why a message could not even be queued, naming the setting involved.
-Error send_failure(rd_kafka_resp_err_t err, const Message& message, const ProducerConfig& config,
+Error send_failure(rd_kafka_resp_err_t err, const MessageView& message, const ProducerConfig& config,
                    std::size_t max_message_bytes, QueueWait wait);
 
 // Why librdkafka gave up a queued message.

@@ -38,4 +38,18 @@ inline std::optional<std::string> copy_of(std::optional<std::string_view> bytes)
 // copy, to hand it back after a failure. `partition` is the one requested.
 Message to_message(const rd_kafka_message_t* message, std::optional<std::int32_t> partition);
 
+// An owning copy of a view, to hand a message back that was sent as one.
+Message to_message(const MessageView& view);
+
+inline MessageView view_of(const Message& m) noexcept {
+    MessageView view;
+    view.topic = m.topic;
+    view.key = m.key ? std::optional<std::string_view>(*m.key) : std::nullopt;
+    view.value = m.value ? std::optional<std::string_view>(*m.value) : std::nullopt;
+    view.headers = m.headers;
+    view.partition = m.partition;
+    view.timestamp = m.timestamp;
+    return view;
+}
+
 }  // namespace relkafka::detail

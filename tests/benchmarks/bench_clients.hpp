@@ -26,9 +26,11 @@ Overrides with_mock_overrides(const Overrides& extra);
 rd_kafka_conf_t* raw_conf(const std::vector<std::pair<std::string, std::string>>& properties,
                           const char* client);
 
-// A fresh 3-broker mock cluster with one 4-partition topic.
+// A fresh 3-broker mock cluster with one 4-partition topic, its leaders
+// spread over the brokers the same way every time (1, 2, 3, 1).
 class BenchCluster {
 public:
+    static constexpr int brokers = 3;
     static constexpr int partitions = 4;
 
     BenchCluster();

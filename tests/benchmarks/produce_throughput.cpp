@@ -32,6 +32,14 @@ RunResult finish(const Timed& timed, std::size_t messages, std::size_t value_siz
     return timed.finish(messages, value_size);
 }
 
+// The message raw sends: the payload's bytes, not a copy of them.
+MessageView view_of(const std::string& topic, const std::string& payload) {
+    MessageView view;
+    view.topic = topic;
+    view.value = payload;
+    return view;
+}
+
 Message make_message(const std::string& topic, const std::string& payload) {
     Message m;
     m.topic = topic;
@@ -39,21 +47,30 @@ Message make_message(const std::string& topic, const std::string& payload) {
     return m;
 }
 
+enum class Build { View, Owned };
+
 RunResult facade_callback(const BenchCluster& cluster, const std::string& payload,
-                          std::size_t messages, CallbackMode mode) {
+                          std::size_t messages, CallbackMode mode, Build build) {
     ProducerConfig config = facade_config(cluster.bootstrap_servers());
     config.callbacks = mode;
     Producer producer(std::move(config));
     warm_up(producer, cluster.topic());
     std::atomic<std::size_t> failed{0};
 
+    const auto count_failure = [&failed](Delivery&& d) {
+        if (!d.ok()) {
+            failed.fetch_add(1, std::memory_order_relaxed);
+        }
+    };
+    const MessageView view = view_of(cluster.topic(), payload);
+
     const Timed timed;
     for (std::size_t i = 0; i < messages; ++i) {
-        producer.send(make_message(cluster.topic(), payload), [&failed](Delivery&& d) {
-            if (!d.ok()) {
-                failed.fetch_add(1, std::memory_order_relaxed);
-            }
-        });
+        if (build == Build::View) {
+            producer.send(view, count_failure);
+        } else {
+            producer.send(make_message(cluster.topic(), payload), count_failure);
+        }
         if (mode == CallbackMode::ExplicitPoll) {
             producer.poll(std::chrono::milliseconds(0));
         }
@@ -70,6 +87,7 @@ RunResult facade_future(const BenchCluster& cluster, const std::string& payload,
     warm_up(producer, cluster.topic());
     std::size_t failed = 0;
     std::vector<relkafka::DeliveryFuture> window(future_window);
+    const MessageView view = view_of(cluster.topic(), payload);
 
     const Timed timed;
     for (std::size_t i = 0; i < messages; ++i) {
@@ -77,7 +95,7 @@ RunResult facade_future(const BenchCluster& cluster, const std::string& payload,
         if (slot.valid() && !slot.get().ok()) {
             ++failed;
         }
-        slot = producer.send(make_message(cluster.topic(), payload));
+        slot = producer.send(view);
     }
     for (auto& slot : window) {
         if (slot.valid() && !slot.get().ok()) {
@@ -183,6 +201,7 @@ const char* variant_name(SendVariant variant) {
         case SendVariant::FacadeFuture: return "send(msg) future";
         case SendVariant::RawPollThread: return "raw, poll thread";
         case SendVariant::FacadeExplicitPoll: return "send(msg, cb) ExplicitPoll";
+        case SendVariant::FacadeOwned: return "send(Message, cb)";
     }
     return "?";
 }
@@ -193,11 +212,16 @@ RunResult run_throughput(SendVariant variant, std::size_t value_size, std::size_
     switch (variant) {
         case SendVariant::Raw: return raw(cluster, payload, messages);
         case SendVariant::FacadeCallback:
-            return facade_callback(cluster, payload, messages, CallbackMode::BackgroundThread);
+            return facade_callback(cluster, payload, messages, CallbackMode::BackgroundThread,
+                                   Build::View);
         case SendVariant::FacadeFuture: return facade_future(cluster, payload, messages);
         case SendVariant::RawPollThread: return raw_poll_thread(cluster, payload, messages);
         case SendVariant::FacadeExplicitPoll:
-            return facade_callback(cluster, payload, messages, CallbackMode::ExplicitPoll);
+            return facade_callback(cluster, payload, messages, CallbackMode::ExplicitPoll,
+                                   Build::View);
+        case SendVariant::FacadeOwned:
+            return facade_callback(cluster, payload, messages, CallbackMode::BackgroundThread,
+                                   Build::Owned);
     }
     return failed_run("unknown variant");
 }

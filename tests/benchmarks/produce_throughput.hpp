@@ -8,13 +8,15 @@ namespace relkafka::bench {
 
 enum class SendVariant {
     Raw,             // rd_kafka_producev(RD_KAFKA_MSG_F_COPY) + dr_msg_cb, polled inline
-    FacadeCallback,  // Producer::send(message, callback)
-    FacadeFuture,    // Producer::send(message) -> std::future, sliding window
+    FacadeCallback,  // Producer::send(MessageView, callback): the same bytes raw sends
+    FacadeFuture,    // Producer::send(MessageView) -> DeliveryFuture, sliding window
 
     // Diagnostics, to tell the facade's threading from its per-message code:
     RawPollThread,       // raw, but reports served on a thread, as the facade does
-    FacadeExplicitPoll,  // send(message, callback) with CallbackMode::ExplicitPoll,
+    FacadeExplicitPoll,  // send(MessageView, callback) with CallbackMode::ExplicitPoll,
                          // Producer::poll(0) after each send, as raw does
+    FacadeOwned,         // send(Message, callback), each Message built with a copy of
+                         // the value, as code that has no buffer of its own would
 };
 
 const char* variant_name(SendVariant variant);

@@ -150,7 +150,8 @@ int profile(const std::string& name, std::size_t count, std::size_t value_size) 
         {"cb", SendVariant::FacadeCallback},
         {"future", SendVariant::FacadeFuture},
         {"raw-thread", SendVariant::RawPollThread},
-        {"cb-poll", SendVariant::FacadeExplicitPoll}};
+        {"cb-poll", SendVariant::FacadeExplicitPoll},
+        {"cb-owned", SendVariant::FacadeOwned}};
     const std::map<std::string, LatencyVariant> latency_variants = {
         {"sync-raw", LatencyVariant::Raw},
         {"sync", LatencyVariant::SendSync},

@@ -157,15 +157,15 @@ bool Report::config_check_in_child(const std::function<bool()>& check) {
 std::map<SendVariant, double> Report::throughput() {
     constexpr SendVariant compared[] = {SendVariant::FacadeCallback, SendVariant::FacadeFuture,
                                         SendVariant::RawPollThread,
-                                        SendVariant::FacadeExplicitPoll};
+                                        SendVariant::FacadeExplicitPoll, SendVariant::FacadeOwned};
     std::map<SendVariant, double> worst = {{SendVariant::FacadeCallback, 1e9},
                                            {SendVariant::FacadeFuture, 1e9}};
     print_throughput_header();
     for (const std::size_t size : value_sizes) {
         std::map<SendVariant, std::vector<RunResult>> runs;
         for (int round = 0; round < plan_.rounds; ++round) {
-            for (const SendVariant variant :
-                 {SendVariant::Raw, compared[0], compared[1], compared[2], compared[3]}) {
+            for (const SendVariant variant : {SendVariant::Raw, compared[0], compared[1],
+                                              compared[2], compared[3], compared[4]}) {
                 keep(runs[variant],
                      run_in_child([&] { return run_throughput(variant, size, plan_.messages); }),
                      fmt::format("{} {}", variant_name(variant), size_name(size)));

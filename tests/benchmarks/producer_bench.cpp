@@ -7,7 +7,7 @@
 //   producer_bench --quick  smoke mode: 100k / 20k messages, 2 rounds / 1 round
 //   producer_bench [--quick] --only throughput|latency|heap|consume
 //                           one section; the others are NA in the ratio line
-//   producer_bench --profile raw|cb|future|raw-thread|cb-poll [messages] [value bytes]
+//   producer_bench --profile raw|cb|future|raw-thread|cb-poll|cb-owned [messages] [value bytes]
 //   producer_bench --profile sync-raw|sync|sync-poll [samples]
 //   producer_bench --profile consume-raw|poll|run-<policy> [messages]
 //                           one run in this process, for valgrind
@@ -129,7 +129,7 @@ int run(const char* mode, const Plan& plan, const std::set<std::string>& section
 int usage() {
     std::fprintf(stderr,
                  "usage: producer_bench [--quick] [--only throughput|latency|heap|consume]\n"
-                 "       producer_bench --profile raw|cb|future|raw-thread|cb-poll "
+                 "       producer_bench --profile raw|cb|future|raw-thread|cb-poll|cb-owned "
                  "[messages] [value bytes]\n"
                  "       producer_bench --profile sync-raw|sync|sync-poll [samples]\n"
                  "       producer_bench --profile consume-raw|poll|run-<policy> [messages]\n"

@@ -6,6 +6,7 @@
 #include <exception>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <variant>
@@ -58,6 +59,12 @@ struct ReleasePending {
     void operator()(PendingSend* pending) const noexcept { PendingPool::release(pending); }
 };
 using PendingPtr = std::unique_ptr<PendingSend, ReleasePending>;
+
+// Whether `m` is as default-constructed, as far as a Delivery can tell.
+bool is_blank(const Message& m) noexcept {
+    return m.topic.empty() && !m.key && !m.value && m.headers.empty() && !m.partition &&
+           !m.timestamp;
+}
 
 Persistence to_persistence(rd_kafka_msg_status_t status) {
     switch (status) {
@@ -132,7 +139,9 @@ private:
     enum class State { Open, Closing, Closed };
 
     static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
-    void report(const rd_kafka_message_t* m, const std::string& topic);
+    // Fills `delivery` (reused: see serve_reports) with m's outcome and
+    // reports it.
+    void report(const rd_kafka_message_t* m, std::string_view topic, Delivery& delivery);
     void wake_blocked_senders();
     void serve_event(rd_kafka_event_t* event);
     void serve_reports(rd_kafka_event_t* event);
@@ -292,13 +301,17 @@ void Producer::Impl::serve_reports(rd_kafka_event_t* event) {
     // One event's messages share a topic. Its name is read once: the topic
     // object's cache line is written by every send (its lock, its refcount).
     const rd_kafka_topic_t* rkt = nullptr;
-    std::string topic;
+    std::string_view topic;
+    // One Delivery for the whole event: a callback that only reads it leaves
+    // its topic's buffer to the next, so a name too long for std::string's
+    // inline buffer is not allocated and freed once per message.
+    Delivery delivery;
     while (const rd_kafka_message_t* m = rd_kafka_event_message_next(event)) {
         if (m->rkt != rkt) {
             rkt = m->rkt;
             topic = rd_kafka_topic_name(rkt);
         }
-        report(m, topic);
+        report(m, topic, delivery);
         ++messages;
         bytes += m->len + m->key_len;
     }
@@ -501,23 +514,27 @@ void Producer::Impl::finish(PendingSend& pending, Delivery&& delivery) {
 
 void Producer::Impl::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<Impl*>(opaque);
-    self->report(m, rd_kafka_topic_name(m->rkt));
+    Delivery delivery;
+    self->report(m, rd_kafka_topic_name(m->rkt), delivery);
     self->completed_.fetch_add(1);
     self->wake_blocked_senders();
 }
 
-void Producer::Impl::report(const rd_kafka_message_t* m, const std::string& topic) {
+void Producer::Impl::report(const rd_kafka_message_t* m, std::string_view topic,
+                            Delivery& delivery) {
     PendingPtr pending(static_cast<PendingSend*>(m->_private));
 
-    Delivery delivery;
-    delivery.topic = topic;
+    // Every field is set: the previous callback may have read or moved it.
+    if (delivery.topic != topic) {
+        delivery.topic.assign(topic);
+    }
     delivery.partition = m->partition;
     delivery.offset = m->offset;
     rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
     const std::int64_t timestamp = rd_kafka_message_timestamp(m, &type);
-    if (type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) {
-        delivery.timestamp = Timestamp(milliseconds(timestamp));
-    }
+    delivery.timestamp = type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+                             ? std::optional<Timestamp>(Timestamp(milliseconds(timestamp)))
+                             : std::nullopt;
     delivery.persistence = to_persistence(rd_kafka_message_status(m));
     const bool failed = m->err != RD_KAFKA_RESP_ERR_NO_ERROR;
     Failure failure = FailureKinds;
@@ -525,6 +542,11 @@ void Producer::Impl::report(const rd_kafka_message_t* m, const std::string& topi
         delivery.error = delivery_error(m->err);
         delivery.message = detail::to_message(m, pending->partition);
         failure = failure_of(delivery.error);
+    } else {
+        delivery.error = Error();
+        if (!is_blank(delivery.message)) {
+            delivery.message = Message();
+        }
     }
     finish(*pending, std::move(delivery));
 

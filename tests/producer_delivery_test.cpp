@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -496,4 +498,40 @@ TEST_CASE("a message view that cannot be queued comes back as an owning message"
     CHECK(sync.error.code() == ErrorCode::MsgSizeTooLarge);
     CHECK(sync.message.value == value);
     CHECK(producer.counters().refused == 2);
+}
+
+TEST_CASE("each callback gets a whole Delivery, whatever the previous callback did with its own") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("reused-delivery-with-a-long-topic-name", 2, 1);
+    Producer producer(cluster.producer_config());
+
+    constexpr int count = 2000;
+    std::mutex mutex;
+    std::vector<Delivery> kept;
+    for (int n = 0; n < count; ++n) {
+        producer.send(text(topic, "v" + std::to_string(n), n % 2), [&, n](Delivery&& d) {
+            std::lock_guard<std::mutex> lock(mutex);
+            if (n % 3 == 0) {
+                kept.push_back(std::move(d));  // leaves d moved-from
+            } else {
+                kept.push_back(d);
+                d.topic.clear();  // a callback may also scribble on it
+                d.error = relkafka::Error(ErrorCode::Fail, "scribbled");
+                d.message.value = "scribbled";
+            }
+        });
+    }
+    REQUIRE(producer.flush(30s).code() == ErrorCode::NoError);
+
+    REQUIRE(kept.size() == count);
+    std::set<std::pair<std::int32_t, std::int64_t>> positions;
+    for (const Delivery& d : kept) {
+        CHECK(d.ok());
+        CHECK(d.topic == topic);
+        CHECK((d.partition == 0 || d.partition == 1));
+        CHECK(d.timestamp.has_value());
+        CHECK_FALSE(d.message.value.has_value());
+        positions.emplace(d.partition, d.offset);
+    }
+    CHECK(positions.size() == count);  // every report its own record
 }

@@ -43,7 +43,8 @@ public:
 
 private:
     std::unique_ptr<testing::MockCluster> mock_;
-    std::string topic_ = "bench";  // short enough for std::string's inline buffer
+    // Longer than std::string's inline buffer, as real topic names are.
+    std::string topic_ = "bench.payments-settled.v1";
 };
 
 // relkafka's defaults, plus what the mock's timing needs, plus `extra`.

@@ -26,20 +26,41 @@ bool DeliverySignal::wait_until(DeliveryState& state,
     return completed_.wait_until(lock, *deadline, is_ready);
 }
 
+void DeliveryState::keep(Delivery& delivery) {
+    if (delivery.ok()) {
+        if (const std::string* name = shared->topics.find_or_add(delivery.topic)) {
+            topic = name;
+            partition = delivery.partition;
+            offset = delivery.offset;
+            timestamp = delivery.timestamp;
+            persistence = delivery.persistence;
+            return;
+        }
+    }
+    whole = std::make_unique<Delivery>(std::move(delivery));
+}
+
+Delivery DeliveryState::take() {
+    if (whole) {
+        return std::move(*whole);
+    }
+    return Delivery{*topic, partition, offset, timestamp, persistence, Error(), Message()};
+}
+
 DeliveryPromise::~DeliveryPromise() {
     if (state_ != nullptr) {
         Delivery abandoned;
         abandoned.error = Error(ErrorCode::Fail, "the send was abandoned before it was queued");
-        complete(std::move(abandoned));
+        complete(abandoned);
     }
 }
 
-void DeliveryPromise::complete(Delivery&& delivery) noexcept {
+void DeliveryPromise::complete(Delivery& delivery) {
+    state_->keep(delivery);
     DeliveryState* state = std::exchange(state_, nullptr);
-    state->delivery = std::move(delivery);
     state->ready.store(true);
     if (state->waited.load()) {
-        state->signal->notify();  // alive: the state holds it until released below
+        state->shared->signal.notify();  // alive: the state holds it until released below
     }
     release(state);
 }
@@ -79,13 +100,13 @@ bool DeliveryFuture::ready() const {
 void DeliveryFuture::wait() const {
     require_state("wait()");
     if (!state_->ready.load()) {
-        state_->signal->wait_until(*state_, std::nullopt);
+        state_->shared->signal.wait_until(*state_, std::nullopt);
     }
 }
 
 std::future_status DeliveryFuture::wait_until(std::chrono::steady_clock::time_point deadline) const {
     require_state("wait_until()");
-    if (state_->ready.load() || state_->signal->wait_until(*state_, deadline)) {
+    if (state_->ready.load() || state_->shared->signal.wait_until(*state_, deadline)) {
         return std::future_status::ready;
     }
     return std::future_status::timeout;
@@ -94,9 +115,9 @@ std::future_status DeliveryFuture::wait_until(std::chrono::steady_clock::time_po
 Delivery DeliveryFuture::get() {
     require_state("get()");
     if (!state_->ready.load()) {
-        state_->signal->wait_until(*state_, std::nullopt);
+        state_->shared->signal.wait_until(*state_, std::nullopt);
     }
-    Delivery delivery = std::move(state_->delivery);
+    Delivery delivery = state_->take();
     detail::release(std::exchange(state_, nullptr));
     return delivery;
 }

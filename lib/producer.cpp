@@ -160,11 +160,13 @@ private:
     Error send_error(rd_kafka_resp_err_t err, const MessageView& message, bool blocked) const;
     Error delivery_error(rd_kafka_resp_err_t err) const;
     Error fatal_error_or(rd_kafka_resp_err_t err, const std::string& what) const;
-    void finish(PendingSend& pending, Delivery&& delivery);
+    // Hands `delivery` to its callback or future. A callback may take it; a
+    // future takes it only if it failed.
+    void finish(PendingSend& pending, Delivery& delivery);
     void poll_loop();
 
     ProducerConfig config_;
-    std::shared_ptr<detail::DeliverySignal> futures_signal_ = std::make_shared<detail::DeliverySignal>();
+    std::shared_ptr<detail::FuturesShared> futures_ = std::make_shared<detail::FuturesShared>();
     detail::KafkaHandle rk_;
     // Declared after rk_: both are released before the handle is destroyed.
     detail::QueueHandle events_;  // the main queue, when reports come as events
@@ -387,8 +389,9 @@ void Producer::Impl::send(const MessageView& view, Message* owned, PendingPtr pe
         throw UsageError("send() on a closed Producer: create a new Producer to send more messages");
     }
     pending->partition = view.partition;
-    std::optional<detail::TopicCString> view_topic;
-    const char* topic = owned != nullptr ? owned->topic.c_str() : view_topic.emplace(view.topic).c_str();
+    // An owned Message's topic is NUL-terminated already.
+    const detail::TopicCString view_topic(owned != nullptr ? std::string_view() : view.topic);
+    const char* topic = owned != nullptr ? owned->topic.c_str() : view_topic.c_str();
 
     Clock::time_point deadline{};
     bool blocked = false;
@@ -426,7 +429,7 @@ void Producer::Impl::send(const MessageView& view, Message* owned, PendingPtr pe
             failed.error = send_error(err, view, blocked);
             // Handed back as it came.
             failed.message = owned != nullptr ? std::move(*owned) : detail::to_message(view);
-            finish(*pending, std::move(failed));
+            finish(*pending, failed);
             return;
         }
         if (!counted) {
@@ -460,7 +463,7 @@ void Producer::Impl::wait_for_room(std::size_t completed_before, Clock::time_poi
 }
 
 DeliveryFuture Producer::Impl::send_future(const MessageView& view, Message* owned) {
-    auto [future, promise] = detail::DeliveryFutureAccess::make(futures_signal_);
+    auto [future, promise] = detail::DeliveryFutureAccess::make(futures_);
     send(view, owned, PendingPtr(PendingPool::make(std::move(promise))));
     return std::move(future);
 }
@@ -493,7 +496,7 @@ Delivery Producer::Impl::send_sync(const MessageView& view, Message* owned) {
     return delivery;
 }
 
-void Producer::Impl::finish(PendingSend& pending, Delivery&& delivery) {
+void Producer::Impl::finish(PendingSend& pending, Delivery& delivery) {
     if (delivery.error && collecting_.load()) {
         std::lock_guard<std::mutex> lock(handed_back_mutex_);
         handed_back_.push_back(delivery);
@@ -505,7 +508,7 @@ void Producer::Impl::finish(PendingSend& pending, Delivery&& delivery) {
                 (*callback)(std::move(delivery));
             }
         } else {
-            std::get<detail::DeliveryPromise>(pending.reply).complete(std::move(delivery));
+            std::get<detail::DeliveryPromise>(pending.reply).complete(delivery);
         }
     } catch (...) {
         detail::callback_threw(config_.on_log, "a delivery callback");
@@ -548,7 +551,7 @@ void Producer::Impl::report(const rd_kafka_message_t* m, std::string_view topic,
             delivery.message = Message();
         }
     }
-    finish(*pending, std::move(delivery));
+    finish(*pending, delivery);
 
     // Counted before the caller adds to completed_, from which counters()
     // derives `delivered`: successes cost no counter of their own.

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <future>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -534,4 +535,70 @@ TEST_CASE("each callback gets a whole Delivery, whatever the previous callback d
         positions.emplace(d.partition, d.offset);
     }
     CHECK(positions.size() == count);  // every report its own record
+}
+
+TEST_CASE("futures name their own topic, among several long names, after their producer is gone") {
+    TestCluster cluster;
+    // Longer than std::string's inline buffer: the names futures refer to.
+    const std::vector<std::string> topics = {
+        cluster.create_topic("futures-orders-settled-v1", 2, 1),
+        cluster.create_topic("futures-payments-refunded-v2", 2, 1),
+        cluster.create_topic("futures-x", 1, 1),  // a short one among them
+    };
+    constexpr int count = 900;
+    std::vector<relkafka::DeliveryFuture> futures;
+    std::vector<Delivery> from_callbacks(count);
+    relkafka::DeliveryFuture refused;
+    {
+        Producer producer(cluster.producer_config());
+        for (int n = 0; n < count; ++n) {
+            const std::string& topic = topics[static_cast<std::size_t>(n) % topics.size()];
+            if (n % 5 == 4) {
+                // Callbacks that take their Delivery share the callback thread's
+                // reused one with the futures' outcomes.
+                producer.send(text(topic, std::to_string(n), 0),
+                              [&from_callbacks, n](Delivery&& d) { from_callbacks[n] = std::move(d); });
+            } else {
+                futures.push_back(producer.send(text(topic, std::to_string(n), 0)));
+            }
+        }
+        Message too_large = text(topics[0], std::string(2 * 1024 * 1024, 'x'));
+        refused = producer.send(std::move(too_large));
+    }  // the producer is closed and destroyed before any get()
+
+    std::map<std::string, std::set<std::int64_t>> offsets;
+    int next = 0;
+    for (auto& future : futures) {
+        while (next % 5 == 4) {
+            ++next;
+        }
+        const Delivery d = future.get();
+        const std::string& expected = topics[static_cast<std::size_t>(next) % topics.size()];
+        REQUIRE(d.ok());
+        CHECK(d.topic == expected);
+        CHECK(d.partition == 0);
+        CHECK(d.timestamp.has_value());
+        CHECK(d.persistence == relkafka::Persistence::Persisted);
+        CHECK_FALSE(d.message.value.has_value());
+        offsets[d.topic].insert(d.offset);
+        ++next;
+    }
+    for (int n = 4; n < count; n += 5) {
+        const Delivery& d = from_callbacks[static_cast<std::size_t>(n)];
+        CHECK(d.ok());
+        CHECK(d.topic == topics[static_cast<std::size_t>(n) % topics.size()]);
+        offsets[d.topic].insert(d.offset);
+    }
+    // Every message its own record: offsets 0..n-1 in each topic.
+    for (const auto& topic : topics) {
+        const auto& seen = offsets[topic];
+        CHECK(seen.size() == count / topics.size());
+        CHECK(*seen.rbegin() == static_cast<std::int64_t>(seen.size()) - 1);
+    }
+
+    const Delivery failed = refused.get();
+    CHECK(failed.error.code() == ErrorCode::MsgSizeTooLarge);
+    CHECK(failed.topic == topics[0]);
+    REQUIRE(failed.message.value.has_value());
+    CHECK(failed.message.value->size() == 2 * 1024 * 1024);  // handed back whole
 }

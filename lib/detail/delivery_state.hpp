@@ -3,12 +3,15 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "detail/slab_pool.hpp"
+#include "detail/topic_names.hpp"
 #include "relkafka/delivery.hpp"
 #include "relkafka/delivery_future.hpp"
 
@@ -16,9 +19,8 @@ namespace relkafka::detail {
 
 struct DeliveryState;
 
-// Wakes the futures that wait for their Delivery. One per producer, shared
-// with every state, so that a future can still wait after its Producer is
-// gone. A completion touches it only if its own future is waiting.
+// Wakes the futures that wait for their Delivery. A completion touches it
+// only if its own future is waiting.
 class DeliverySignal {
 public:
     // Call after a state whose future waits became ready.
@@ -32,15 +34,40 @@ private:
     std::condition_variable completed_;
 };
 
+// What the futures of one producer share. Every state holds a reference, so
+// that a future can still wait, and name its topic, after its Producer is gone.
+struct FuturesShared {
+    DeliverySignal signal;
+    TopicNames topics;
+};
+
 // What a DeliveryFuture and its producer share: the outcome once ready.
+//
+// An acknowledgement is kept as its few fields, its topic a name in
+// `shared->topics`, and becomes a Delivery only in get(), on the thread that
+// asks for it. Anything else (a failure, a topic beyond TopicNames' limit) is
+// kept whole.
 struct DeliveryState {
-    explicit DeliveryState(std::shared_ptr<DeliverySignal> s) noexcept : signal(std::move(s)) {}
+    explicit DeliveryState(std::shared_ptr<FuturesShared> s) noexcept : shared(std::move(s)) {}
 
     std::atomic<int> references{2};  // the future's and the producer's
     std::atomic<bool> ready{false};
     std::atomic<bool> waited{false};  // set before the future first sleeps
-    Delivery delivery;                // written once, before `ready`
-    std::shared_ptr<DeliverySignal> signal;
+
+    // The outcome, written once, before `ready`.
+    const std::string* topic = nullptr;  // set for an acknowledgement in place
+    std::int32_t partition = -1;
+    std::int64_t offset = -1;
+    std::optional<Timestamp> timestamp;
+    Persistence persistence = Persistence::NotPersisted;
+    std::unique_ptr<Delivery> whole;
+
+    std::shared_ptr<FuturesShared> shared;
+
+    // Keeps `delivery`'s outcome, moving from it only if it must be kept whole.
+    void keep(Delivery& delivery);
+    // The outcome kept, as a Delivery. Once.
+    Delivery take();
 };
 
 // Small slabs: every thread that sends with futures keeps one partly used.
@@ -64,7 +91,11 @@ public:
     DeliveryPromise& operator=(const DeliveryPromise&) = delete;
     ~DeliveryPromise();
 
-    void complete(Delivery&& delivery) noexcept;
+    // Makes the future ready with `delivery`'s outcome. An acknowledgement is
+    // copied, leaving `delivery` as it was (its buffers can serve the next
+    // one); anything else is moved from it. If keeping it throws (memory),
+    // the promise stays armed.
+    void complete(Delivery& delivery);
 
 private:
     DeliveryState* state_;
@@ -72,8 +103,8 @@ private:
 
 struct DeliveryFutureAccess {
     // A future and the promise that completes it, sharing a pooled state.
-    static std::pair<DeliveryFuture, DeliveryPromise> make(const std::shared_ptr<DeliverySignal>& signal) {
-        DeliveryState* state = DeliveryStatePool::make(signal);
+    static std::pair<DeliveryFuture, DeliveryPromise> make(const std::shared_ptr<FuturesShared>& shared) {
+        DeliveryState* state = DeliveryStatePool::make(shared);
         return {DeliveryFuture(state), DeliveryPromise(state)};
     }
 };

@@ -61,6 +61,9 @@ class SlabPool {
             }
             Slot* slot = &slab->slots[next++];
             slot->owner = slab;
+            if (next + 2 < N) {
+                __builtin_prefetch(&slab->slots[next + 2], 1);
+            }
             return slot;
         }
     };

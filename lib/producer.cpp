@@ -304,9 +304,10 @@ void Producer::Impl::serve_reports(rd_kafka_event_t* event) {
     // object's cache line is written by every send (its lock, its refcount).
     const rd_kafka_topic_t* rkt = nullptr;
     std::string_view topic;
-    // One Delivery for the whole event: a callback that only reads it leaves
-    // its topic's buffer to the next, so a name too long for std::string's
-    // inline buffer is not allocated and freed once per message.
+    // One Delivery for the whole event: a callback that only reads it, and a
+    // future's acknowledgement, leave its topic's buffer to the next, so a
+    // name too long for std::string's inline buffer is not allocated and
+    // freed once per message.
     Delivery delivery;
     while (const rd_kafka_message_t* m = rd_kafka_event_message_next(event)) {
         if (m->rkt != rkt) {

@@ -13,7 +13,9 @@ class TopicCString {
 public:
     explicit TopicCString(std::string_view name) {
         if (name.size() < sizeof small_) {
-            std::memcpy(small_, name.data(), name.size());
+            if (!name.empty()) {  // an empty view's data() may be null
+                std::memcpy(small_, name.data(), name.size());
+            }
             small_[name.size()] = '\0';
             c_str_ = small_;
         } else {

@@ -3,8 +3,10 @@
 // See README.md.
 //
 //   producer_bench          full mode: 1M messages per produce run, 400k per
-//                           consume run, 5 rounds
-//   producer_bench --quick  smoke mode: 100k / 20k messages, 2 rounds / 1 round
+//                           consume run; 9 rounds of the produce sections, 5
+//                           of consume (each consume run waits ~3 s to join)
+//   producer_bench --quick  smoke mode, under a minute: 100k / 20k messages,
+//                           1 round
 //   producer_bench [--quick] --only throughput|latency|heap|consume
 //                           one section; the others are NA in the ratio line
 //   producer_bench --profile raw|cb|future|raw-thread|cb-poll|cb-owned [messages] [value bytes]
@@ -36,8 +38,8 @@
 namespace relkafka::bench {
 namespace {
 
-constexpr Plan full_plan{1000000, 5, 5000, 50000, 400000, 5};
-constexpr Plan quick_plan{100000, 2, 1000, 20000, 20000, 1};
+constexpr Plan full_plan{1000000, 9, 5000, 50000, 400000, 5};
+constexpr Plan quick_plan{100000, 1, 1000, 20000, 20000, 1};
 
 const std::set<std::string> all_sections = {"throughput", "latency", "heap", "consume"};
 

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
+#include <iterator>
 #include <utility>
 
 #include <fmt/format.h>
@@ -41,6 +43,28 @@ std::string each(const std::vector<RunResult>& runs, Field field, int decimals) 
 
 double ratio(double facade, double raw) {
     return raw > 0 ? facade / raw : 0;
+}
+
+// Each round's facade/raw msgs/s: a run and its baseline from the same
+// round were measured a few seconds apart, so these show how far the host's
+// drift moves a single comparison.
+std::string round_ratios(const std::vector<RunResult>& facade, const std::vector<RunResult>& raw) {
+    std::string out;
+    for (std::size_t round = 0; round < facade.size() && round < raw.size(); ++round) {
+        out += fmt::format("{}{:.2f}", out.empty() ? "" : " ",
+                           ratio(facade[round].msgs_per_s, raw[round].msgs_per_s));
+    }
+    return out;
+}
+
+// The variants of one round in the order they run: rotated by one each round,
+// so that no variant always runs first, or always after the same one.
+template <class Variant, std::size_t N>
+std::vector<Variant> rotated(const Variant (&variants)[N], int round) {
+    std::vector<Variant> order(std::begin(variants), std::end(variants));
+    const auto first = static_cast<std::ptrdiff_t>(static_cast<std::size_t>(round) % N);
+    std::rotate(order.begin(), order.begin() + first, order.end());
+    return order;
 }
 
 std::string size_name(std::size_t size) {
@@ -158,14 +182,15 @@ std::map<SendVariant, double> Report::throughput() {
     constexpr SendVariant compared[] = {SendVariant::FacadeCallback, SendVariant::FacadeFuture,
                                         SendVariant::RawPollThread,
                                         SendVariant::FacadeExplicitPoll, SendVariant::FacadeOwned};
+    constexpr SendVariant all[] = {SendVariant::Raw, compared[0], compared[1],
+                                   compared[2], compared[3], compared[4]};
     std::map<SendVariant, double> worst = {{SendVariant::FacadeCallback, 1e9},
                                            {SendVariant::FacadeFuture, 1e9}};
     print_throughput_header();
     for (const std::size_t size : value_sizes) {
         std::map<SendVariant, std::vector<RunResult>> runs;
         for (int round = 0; round < plan_.rounds; ++round) {
-            for (const SendVariant variant : {SendVariant::Raw, compared[0], compared[1],
-                                              compared[2], compared[3], compared[4]}) {
+            for (const SendVariant variant : rotated(all, round)) {
                 keep(runs[variant],
                      run_in_child([&] { return run_throughput(variant, size, plan_.messages); }),
                      fmt::format("{} {}", variant_name(variant), size_name(size)));
@@ -174,6 +199,7 @@ std::map<SendVariant, double> Report::throughput() {
         const auto& raw = runs[SendVariant::Raw];
         fmt::print("  {} values\n", size_name(size));
         std::string spread = "raw " + each(raw, &RunResult::msgs_per_s, 0);
+        std::string per_round;
         for (const SendVariant variant : compared) {
             const bool diagnostic = worst.count(variant) == 0;
             print_throughput_row(label(diagnostic, variant_name(variant)), runs[variant], raw);
@@ -184,8 +210,11 @@ std::map<SendVariant, double> Report::throughput() {
             }
             spread += fmt::format(" | {} {}", variant_name(variant),
                                   each(runs[variant], &RunResult::msgs_per_s, 0));
+            per_round += fmt::format("{}{} {}", per_round.empty() ? "" : " | ",
+                                     variant_name(variant), round_ratios(runs[variant], raw));
         }
         fmt::print("  runs, msgs/s: {}\n", spread);
+        fmt::print("  ratio in each round: {}\n", per_round);
     }
     return worst;
 }
@@ -195,7 +224,8 @@ double Report::latency() {
                                            LatencyVariant::SendSyncExplicitPoll};
     std::map<LatencyVariant, std::vector<RunResult>> runs;
     for (int round = 0; round < plan_.rounds; ++round) {
-        for (const LatencyVariant variant : {LatencyVariant::Raw, compared[0], compared[1]}) {
+        constexpr LatencyVariant all[] = {LatencyVariant::Raw, compared[0], compared[1]};
+        for (const LatencyVariant variant : rotated(all, round)) {
             keep(runs[variant], run_in_child([&] {
                      return run_send_sync_latency(variant, plan_.latency_samples);
                  }),
@@ -228,7 +258,7 @@ void Report::heap() {
     std::map<SendVariant, std::vector<RunResult>> runs;
     bool measurable = true;
     for (int round = 0; round < plan_.rounds; ++round) {
-        for (const SendVariant variant : variants) {
+        for (const SendVariant variant : rotated(variants, round)) {
             const RunResult result =
                 run_in_child([&] { return run_heap_per_message(variant, plan_.queued); });
             measurable = measurable && !std::isnan(result.heap_bytes_per_msg);
@@ -264,11 +294,21 @@ double Report::consume() {
     };
     for (int round = 0; round < plan_.consume_rounds; ++round) {
         for (const CommitKind kind : commit_kinds) {
-            run(raw[kind], {kind, ConsumeApi::Raw});
+            // This policy's raw baseline and facade variants, rotated as
+            // rotated() does.
+            std::vector<std::pair<std::vector<RunResult>*, ConsumeVariant>> group = {
+                {&raw[kind], {kind, ConsumeApi::Raw}}};
             for (std::size_t i = 0; i < compared.size(); ++i) {
                 if (compared[i].commit == kind) {
-                    run(facade[i], compared[i]);
+                    group.emplace_back(&facade[i], compared[i]);
                 }
+            }
+            std::rotate(group.begin(),
+                        group.begin() + static_cast<std::ptrdiff_t>(
+                                            static_cast<std::size_t>(round) % group.size()),
+                        group.end());
+            for (const auto& [runs, variant] : group) {
+                run(*runs, variant);
             }
         }
     }

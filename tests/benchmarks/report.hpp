@@ -22,8 +22,8 @@ struct Plan {
 };
 
 // The sections of producer_bench's output. Each runs every variant once per
-// round, in the same order every round (raw first), each run in a fresh
-// process, and prints medians over the rounds beside the raw baseline.
+// round, the order rotated by one each round, each run in a fresh process, and
+// prints medians over the rounds beside the raw baseline.
 class Report {
 public:
     explicit Report(const Plan& plan) : plan_(plan) {}

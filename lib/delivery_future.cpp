@@ -1,5 +1,7 @@
 #include "relkafka/delivery_future.hpp"
 
+#include <new>
+
 #include "detail/delivery_state.hpp"
 #include "relkafka/error.hpp"
 
@@ -26,37 +28,61 @@ bool DeliverySignal::wait_until(DeliveryState& state,
     return completed_.wait_until(lock, *deadline, is_ready);
 }
 
-void DeliveryState::keep(Delivery& delivery) {
-    if (delivery.ok()) {
-        if (const std::string* name = shared->topics.find_or_add(delivery.topic)) {
-            topic = name;
-            partition = delivery.partition;
-            offset = delivery.offset;
-            timestamp = delivery.timestamp;
-            persistence = delivery.persistence;
-            return;
+void DeliveryState::keep(Delivery& delivery) noexcept {
+    partition = delivery.partition;
+    offset = delivery.offset;
+    timestamp = delivery.timestamp;
+    persistence = delivery.persistence;
+    try {
+        if (delivery.ok()) {
+            if (const std::string* name = shared->topics.find_or_add(delivery.topic)) {
+                topic = name;
+                kept = Kept::Acknowledgement;
+                return;
+            }
         }
+        whole = std::make_unique<Delivery>(std::move(delivery));
+        kept = Kept::Whole;
+    } catch (const std::bad_alloc&) {
+        // The outcome still reaches the future: its code and fields, without
+        // the topic's name or the message a failure hands back.
+        code = delivery.error.code();
+        kept = Kept::Unkept;
     }
-    whole = std::make_unique<Delivery>(std::move(delivery));
 }
 
 Delivery DeliveryState::take() {
-    if (whole) {
-        return std::move(*whole);
+    switch (kept) {
+        case Kept::Acknowledgement:
+            return Delivery{*topic, partition, offset, timestamp, persistence, Error(), Message()};
+        case Kept::Whole: return std::move(*whole);
+        case Kept::Abandoned: break;
+        case Kept::Unkept: {
+            Delivery delivery{{}, partition, offset, timestamp, persistence, Error(), Message()};
+            if (code != ErrorCode::NoError) {
+                delivery.error = Error(code, "the delivery failed, and memory ran out keeping its "
+                                             "details: its message could not be handed back");
+            }
+            return delivery;
+        }
     }
-    return Delivery{*topic, partition, offset, timestamp, persistence, Error(), Message()};
+    Delivery abandoned;
+    abandoned.error = Error(ErrorCode::Fail, "the send was abandoned before it was queued");
+    return abandoned;
 }
 
 DeliveryPromise::~DeliveryPromise() {
     if (state_ != nullptr) {
-        Delivery abandoned;
-        abandoned.error = Error(ErrorCode::Fail, "the send was abandoned before it was queued");
-        complete(abandoned);
+        publish();  // as Kept::Abandoned
     }
 }
 
-void DeliveryPromise::complete(Delivery& delivery) {
+void DeliveryPromise::complete(Delivery& delivery) noexcept {
     state_->keep(delivery);
+    publish();
+}
+
+void DeliveryPromise::publish() noexcept {
     DeliveryState* state = std::exchange(state_, nullptr);
     state->ready.store(true);
     if (state->waited.load()) {

@@ -1,13 +1,25 @@
 // Library internals whose contracts the public API cannot reach directly.
 #include <catch2/catch.hpp>
 
+#include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "detail/delivery_state.hpp"
 #include "detail/topic_names.hpp"
+#include "failing_allocations.hpp"
 
+using relkafka::Delivery;
+using relkafka::ErrorCode;
+using relkafka::Persistence;
+using relkafka::detail::DeliveryFutureAccess;
+using relkafka::detail::DeliveryPromise;
+using relkafka::detail::FuturesShared;
 using relkafka::detail::TopicNames;
+using relkafka::test::FailingAllocations;
+using Catch::Matchers::Contains;
 
 TEST_CASE("topic names: one stable copy per name, none beyond the limit") {
     TopicNames names;
@@ -60,4 +72,88 @@ TEST_CASE("topic names: threads adding and finding names agree on every copy") {
             CHECK(seen[t][n] == names.find_or_add(name));
         }
     }
+}
+
+// A future's state is completed on the callback thread, and a promise dropped
+// unfulfilled completes it from a destructor: neither may throw, or a future
+// would wait forever (or the process terminate) when memory runs out.
+namespace {
+
+const std::string long_topic = "payments-settled-in-the-eu-region";
+
+Delivery failure(ErrorCode code) {
+    Delivery failed;
+    failed.topic = long_topic;
+    failed.partition = 2;
+    failed.error = relkafka::Error(code, "as the broker said");
+    failed.persistence = Persistence::PossiblyPersisted;
+    failed.message.topic = long_topic;
+    failed.message.value = "payload";
+    return failed;
+}
+
+Delivery acknowledgement() {
+    Delivery acknowledged;
+    acknowledged.topic = long_topic;
+    acknowledged.partition = 1;
+    acknowledged.offset = 41;
+    acknowledged.persistence = Persistence::Persisted;
+    return acknowledged;
+}
+
+// Completes a new future with `outcome`, with memory or without, and gets it.
+Delivery completed(Delivery outcome, bool memory) {
+    auto [future, promise] = DeliveryFutureAccess::make(std::make_shared<FuturesShared>());
+    if (memory) {
+        promise.complete(outcome);
+    } else {
+        const FailingAllocations failing;
+        promise.complete(outcome);  // no assertion in here: Catch allocates
+    }
+    REQUIRE(future.ready());
+    return future.get();
+}
+
+}  // namespace
+
+TEST_CASE("futures: an abandoned send is reported, even with no memory left") {
+    auto [future, promise] = DeliveryFutureAccess::make(std::make_shared<FuturesShared>());
+    {
+        const FailingAllocations failing;
+        const DeliveryPromise dropped(std::move(promise));
+    }
+    REQUIRE(future.ready());
+    const Delivery delivery = future.get();
+    CHECK(delivery.error.code() == ErrorCode::Fail);
+    CHECK_THAT(delivery.error.message(), Contains("abandoned"));
+    CHECK(delivery.persistence == Persistence::NotPersisted);
+}
+
+TEST_CASE("futures: a failure reaches its future when memory runs out keeping it") {
+    const Delivery delivery = completed(failure(ErrorCode::MsgTimedOut), false);
+    CHECK(delivery.error.code() == ErrorCode::MsgTimedOut);
+    CHECK_THAT(delivery.error.message(), Contains("memory ran out"));
+    CHECK(delivery.partition == 2);
+    CHECK(delivery.persistence == Persistence::PossiblyPersisted);
+}
+
+TEST_CASE("futures: an acknowledgement reaches its future when memory runs out keeping its topic") {
+    const Delivery delivery = completed(acknowledgement(), false);
+    CHECK(delivery.ok());
+    CHECK(delivery.partition == 1);
+    CHECK(delivery.offset == 41);
+    CHECK(delivery.persistence == Persistence::Persisted);
+}
+
+TEST_CASE("futures: with memory, a failure keeps its message and an acknowledgement its topic") {
+    const Delivery acknowledged = completed(acknowledgement(), true);
+    CHECK(acknowledged.ok());
+    CHECK(acknowledged.topic == long_topic);
+    CHECK(acknowledged.offset == 41);
+
+    const Delivery refused = completed(failure(ErrorCode::MsgSizeTooLarge), true);
+    CHECK(refused.error.code() == ErrorCode::MsgSizeTooLarge);
+    CHECK(refused.error.message() == "as the broker said");
+    CHECK(refused.message.topic == long_topic);
+    CHECK(refused.message.value == std::optional<std::string>("payload"));
 }

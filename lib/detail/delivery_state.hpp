@@ -14,6 +14,7 @@
 #include "detail/topic_names.hpp"
 #include "relkafka/delivery.hpp"
 #include "relkafka/delivery_future.hpp"
+#include "relkafka/error.hpp"
 
 namespace relkafka::detail {
 
@@ -46,16 +47,27 @@ struct FuturesShared {
 // An acknowledgement is kept as its few fields, its topic a name in
 // `shared->topics`, and becomes a Delivery only in get(), on the thread that
 // asks for it. Anything else (a failure, a topic beyond TopicNames' limit) is
-// kept whole.
+// kept whole. Completing a state never allocates more than that, and never
+// throws: what get() returns is built on the caller's thread.
 struct DeliveryState {
     explicit DeliveryState(std::shared_ptr<FuturesShared> s) noexcept : shared(std::move(s)) {}
+
+    // How the outcome is kept.
+    enum class Kept : unsigned char {
+        Abandoned,        // never completed: the send was dropped before it was queued
+        Acknowledgement,  // in the fields below, the topic in `topic`
+        Whole,            // in `whole`
+        Unkept,           // no memory to keep it whole: its code and fields only
+    };
 
     std::atomic<int> references{2};  // the future's and the producer's
     std::atomic<bool> ready{false};
     std::atomic<bool> waited{false};  // set before the future first sleeps
 
     // The outcome, written once, before `ready`.
-    const std::string* topic = nullptr;  // set for an acknowledgement in place
+    Kept kept = Kept::Abandoned;
+    ErrorCode code = ErrorCode::NoError;  // for Unkept
+    const std::string* topic = nullptr;   // for Acknowledgement
     std::int32_t partition = -1;
     std::int64_t offset = -1;
     std::optional<Timestamp> timestamp;
@@ -65,8 +77,8 @@ struct DeliveryState {
     std::shared_ptr<FuturesShared> shared;
 
     // Keeps `delivery`'s outcome, moving from it only if it must be kept whole.
-    void keep(Delivery& delivery);
-    // The outcome kept, as a Delivery. Once.
+    void keep(Delivery& delivery) noexcept;
+    // The outcome kept, as a Delivery. Once. Throws only std::bad_alloc.
     Delivery take();
 };
 
@@ -80,8 +92,9 @@ inline void release(DeliveryState* state) noexcept {
 }
 
 // The producer's side of a DeliveryState: completes it exactly once. Dropped
-// uncompleted (a send abandoned by an exception), it completes the state with
-// an error rather than leave a future waiting forever.
+// uncompleted (a send abandoned by an exception), it completes the state as
+// abandoned, which get() reports as an error, rather than leave a future
+// waiting forever.
 class DeliveryPromise {
 public:
     explicit DeliveryPromise(DeliveryState* state) noexcept : state_(state) {}
@@ -93,11 +106,12 @@ public:
 
     // Makes the future ready with `delivery`'s outcome. An acknowledgement is
     // copied, leaving `delivery` as it was (its buffers can serve the next
-    // one); anything else is moved from it. If keeping it throws (memory),
-    // the promise stays armed.
-    void complete(Delivery& delivery);
+    // one); anything else is moved from it.
+    void complete(Delivery& delivery) noexcept;
 
 private:
+    void publish() noexcept;
+
     DeliveryState* state_;
 };
 

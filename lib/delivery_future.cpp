@@ -28,11 +28,21 @@ bool DeliverySignal::wait_until(DeliveryState& state,
     return completed_.wait_until(lock, *deadline, is_ready);
 }
 
+static_assert(sizeof(DeliveryState) + sizeof(void*) <= 64,
+              "a DeliveryState and its pool slot's header fit in one cache line");
+
+DeliveryState::~DeliveryState() {
+    if (kept == Kept::Whole) {
+        delete whole;
+    }
+}
+
 void DeliveryState::keep(Delivery& delivery) noexcept {
     partition = delivery.partition;
     offset = delivery.offset;
-    timestamp = delivery.timestamp;
-    persistence = delivery.persistence;
+    has_timestamp = delivery.timestamp.has_value();
+    timestamp_ms = has_timestamp ? delivery.timestamp->time_since_epoch().count() : 0;
+    persistence = static_cast<std::uint8_t>(delivery.persistence);
     try {
         if (delivery.ok()) {
             if (const std::string* name = shared->topics.find_or_add(delivery.topic)) {
@@ -41,7 +51,7 @@ void DeliveryState::keep(Delivery& delivery) noexcept {
                 return;
             }
         }
-        whole = std::make_unique<Delivery>(std::move(delivery));
+        whole = new Delivery(std::move(delivery));
         kept = Kept::Whole;
     } catch (const std::bad_alloc&) {
         // The outcome still reaches the future: its code and fields, without
@@ -52,13 +62,19 @@ void DeliveryState::keep(Delivery& delivery) noexcept {
 }
 
 Delivery DeliveryState::take() {
+    const auto kept_timestamp = has_timestamp ? std::optional<Timestamp>(Timestamp(
+                                                    std::chrono::milliseconds(timestamp_ms)))
+                                              : std::nullopt;
+    const auto kept_persistence = static_cast<Persistence>(persistence);
     switch (kept) {
         case Kept::Acknowledgement:
-            return Delivery{*topic, partition, offset, timestamp, persistence, Error(), Message()};
+            return Delivery{*topic,  partition, offset, kept_timestamp, kept_persistence,
+                            Error(), Message()};
         case Kept::Whole: return std::move(*whole);
         case Kept::Abandoned: break;
         case Kept::Unkept: {
-            Delivery delivery{{}, partition, offset, timestamp, persistence, Error(), Message()};
+            Delivery delivery{{},      partition, offset, kept_timestamp, kept_persistence,
+                              Error(), Message()};
             if (code != ErrorCode::NoError) {
                 delivery.error = Error(code, "the delivery failed, and memory ran out keeping its "
                                              "details: its message could not be handed back");

@@ -1,7 +1,9 @@
 #include "detail/consumer_properties.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <string>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -55,6 +57,33 @@ void validate_attempts(int attempts, std::chrono::milliseconds backoff, const ch
             fmt::format("{}.backoff = {} ms is negative: use 0 or more", field, backoff.count()));
 }
 
+// librdkafka's default for max.poll.interval.ms.
+constexpr long long default_max_poll_interval_ms = 300000;
+
+// A record's retries sleep on the polling thread. Sleeping past
+// max.poll.interval.ms makes the group drop this member mid-retry and hand its
+// partitions to another, which processes the same records again.
+void require_retries_within_poll_interval(const ConsumerConfig& c) {
+    long long interval_ms = default_max_poll_interval_ms;
+    if (const auto it = c.overrides.find("max.poll.interval.ms"); it != c.overrides.end()) {
+        const std::string& value = it->second;
+        const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(),
+                                                  interval_ms);
+        if (error != std::errc() || end != value.data() + value.size()) {
+            return;  // not a number: librdkafka refuses it, naming the property
+        }
+    }
+    const double sleeps_ms =
+        static_cast<double>(c.retry.attempts - 1) * static_cast<double>(c.retry.backoff.count());
+    require(sleeps_ms < static_cast<double>(interval_ms),
+            fmt::format("ConsumerConfig::retry sleeps {:.0f} ms between one record's attempts "
+                        "({} attempts, {} ms backoff), not less than max.poll.interval.ms = {} "
+                        "ms: the group would drop this consumer mid-retry and another member "
+                        "would process the same records again; lower retry.attempts or "
+                        "retry.backoff, or raise \"max.poll.interval.ms\" in overrides",
+                        sleeps_ms, c.retry.attempts, c.retry.backoff.count(), interval_ms));
+}
+
 }  // namespace
 
 void validate(const ConsumerConfig& c) {
@@ -69,6 +98,7 @@ void validate(const ConsumerConfig& c) {
     }
     require(c.max_batch >= 1, "ConsumerConfig::max_batch = 0: use 1 or more");
     validate_attempts(c.retry.attempts, c.retry.backoff, "ConsumerConfig::retry");
+    require_retries_within_poll_interval(c);
     require_statistics_interval(c.statistics_interval, "ConsumerConfig");
 
     if (const auto* sync = std::get_if<SyncCommit>(&c.commit)) {

@@ -88,6 +88,31 @@ TEST_CASE("out-of-range consumer policy values are rejected") {
     CHECK_THROWS_WITH(Consumer(config), Contains(expected));
 }
 
+TEST_CASE("a processing retry that outlasts max.poll.interval.ms is refused") {
+    auto config = valid_config();
+    config.retry.attempts = 4;
+    config.retry.backoff = 100s;  // 3 sleeps: 300 s, librdkafka's default interval
+
+    SECTION("against the default interval") {
+        CHECK_THROWS_AS(Consumer(config), ConfigError);
+        CHECK_THROWS_WITH(Consumer(config),
+                          Contains("ConsumerConfig::retry sleeps 300000 ms") &&
+                              Contains("max.poll.interval.ms = 300000") &&
+                              Contains("raise \"max.poll.interval.ms\" in overrides"));
+    }
+    SECTION("against an interval set in overrides") {
+        config.overrides["max.poll.interval.ms"] = "300001";
+        CHECK_NOTHROW(Consumer(config));
+        config.retry.attempts = 5;
+        CHECK_THROWS_WITH(Consumer(config), Contains("max.poll.interval.ms = 300001"));
+    }
+    SECTION("one attempt never sleeps") {
+        config.retry.attempts = 1;
+        config.retry.backoff = 1000h;
+        CHECK_NOTHROW(Consumer(config));
+    }
+}
+
 TEST_CASE("consumer overrides may not set a property a policy owns") {
     auto config = valid_config();
     std::string key, owner;

@@ -130,7 +130,9 @@ enum class Isolation {
 };
 
 /// How often a failing handler is retried on the same record before the
-/// record is dead-lettered or its partition stopped.
+/// record is dead-lettered or its partition stopped. The backoffs are slept
+/// on the polling thread, so (attempts - 1) x backoff must stay below
+/// librdkafka's "max.poll.interval.ms" (5 min unless overridden).
 struct ProcessingRetry {
     int attempts = 3;
     std::chrono::milliseconds backoff{100};

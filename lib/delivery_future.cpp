@@ -28,15 +28,6 @@ bool DeliverySignal::wait_until(DeliveryState& state,
     return completed_.wait_until(lock, *deadline, is_ready);
 }
 
-static_assert(sizeof(DeliveryState) + sizeof(void*) <= 64,
-              "a DeliveryState and its pool slot's header fit in one cache line");
-
-DeliveryState::~DeliveryState() {
-    if (kept == Kept::Whole) {
-        delete whole;
-    }
-}
-
 void DeliveryState::keep(Delivery& delivery) noexcept {
     partition = delivery.partition;
     offset = delivery.offset;

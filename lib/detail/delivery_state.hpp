@@ -55,7 +55,11 @@ struct FuturesShared {
 // between the sender and the callback thread.
 struct DeliveryState {
     explicit DeliveryState(std::shared_ptr<FuturesShared> s) noexcept : shared(std::move(s)) {}
-    ~DeliveryState();
+    ~DeliveryState() {
+        if (kept == Kept::Whole) {
+            delete whole;
+        }
+    }
     DeliveryState(const DeliveryState&) = delete;
     DeliveryState& operator=(const DeliveryState&) = delete;
 
@@ -91,6 +95,8 @@ struct DeliveryState {
     // The outcome kept, as a Delivery. Once. Throws only std::bad_alloc.
     Delivery take();
 };
+static_assert(sizeof(DeliveryState) + sizeof(void*) <= 64,
+              "a DeliveryState and its pool slot's header fit in one cache line");
 
 // Small slabs: every thread that sends with futures keeps one partly used.
 using DeliveryStatePool = SlabPool<DeliveryState, 64>;

@@ -23,7 +23,7 @@ Overrides consumer_overrides() {
                                 {"queued.min.messages", "1000000"}});
 }
 
-// What lib/consumer_properties.cpp writes for facade_consumer_config().
+// What lib/consumer/consumer_properties.cpp writes for facade_consumer_config().
 // Spelled out, as for the producer, so that a change in the facade's
 // defaults shows up in config_differences().
 std::vector<std::pair<std::string, std::string>> relkafka_consumer_properties(

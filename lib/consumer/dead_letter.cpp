@@ -1,4 +1,4 @@
-#include "detail/dead_letter.hpp"
+#include "consumer/dead_letter.hpp"
 
 #include "detail/records.hpp"
 

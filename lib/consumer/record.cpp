@@ -6,7 +6,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "detail/records.hpp"
-#include "detail/shared_consumer_handle.hpp"
+#include "consumer/shared_consumer_handle.hpp"
 
 namespace relkafka {
 

@@ -10,13 +10,13 @@
 #include <fmt/format.h>
 
 #include "detail/consumer_properties.hpp"
-#include "detail/dead_letter.hpp"
+#include "consumer/dead_letter.hpp"
 #include "detail/errors.hpp"
 #include "detail/handles.hpp"
 #include "detail/logging.hpp"
 #include "detail/moved_from.hpp"
 #include "detail/records.hpp"
-#include "detail/shared_consumer_handle.hpp"
+#include "consumer/shared_consumer_handle.hpp"
 #include "detail/statistics.hpp"
 #include "relkafka/producer.hpp"
 

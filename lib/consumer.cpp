@@ -17,7 +17,7 @@
 #include "detail/moved_from.hpp"
 #include "detail/records.hpp"
 #include "detail/shared_consumer_handle.hpp"
-#include "detail/statistics.hpp"
+#include "observability/statistics.hpp"
 #include "relkafka/producer.hpp"
 
 namespace relkafka {

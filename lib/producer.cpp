@@ -24,9 +24,9 @@
 #include "detail/producer_properties.hpp"
 #include "detail/records.hpp"
 #include "detail/slab_pool.hpp"
-#include "detail/statistics.hpp"
 #include "detail/topic_cstring.hpp"
 #include "detail/yield_wait.hpp"
+#include "observability/statistics.hpp"
 
 namespace relkafka {
 

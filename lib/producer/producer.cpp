@@ -13,7 +13,6 @@
 
 #include <fmt/format.h>
 
-#include "detail/delivery_state.hpp"
 #include "detail/errors.hpp"
 #include "detail/handles.hpp"
 #include "detail/moved_from.hpp"
@@ -23,10 +22,11 @@
 #include "detail/producer_errors.hpp"
 #include "detail/producer_properties.hpp"
 #include "detail/records.hpp"
-#include "detail/slab_pool.hpp"
-#include "detail/topic_cstring.hpp"
 #include "detail/yield_wait.hpp"
 #include "observability/statistics.hpp"
+#include "producer/delivery_state.hpp"
+#include "producer/slab_pool.hpp"
+#include "producer/topic_cstring.hpp"
 
 namespace relkafka {
 

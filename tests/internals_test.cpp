@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
-#include "detail/delivery_state.hpp"
 #include "detail/topic_names.hpp"
 #include "failing_allocations.hpp"
+#include "producer/delivery_state.hpp"
 
 using relkafka::Delivery;
 using relkafka::ErrorCode;

@@ -14,7 +14,7 @@
 #include "detail/logging.hpp"
 #include "detail/moved_from.hpp"
 #include "detail/records.hpp"
-#include "detail/statistics.hpp"
+#include "observability/statistics.hpp"
 
 namespace relkafka {
 

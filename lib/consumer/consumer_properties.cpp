@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "detail/statistics.hpp"
+#include "observability/statistics.hpp"
 
 namespace relkafka::detail {
 

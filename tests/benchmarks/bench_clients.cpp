@@ -22,7 +22,7 @@ Overrides mock_overrides() {
     return {{"reconnect.backoff.max.ms", "1000"}, {"log_level", "3"}};
 }
 
-// What lib/producer_properties.cpp writes for a default ProducerConfig.
+// What lib/producer/producer_properties.cpp writes for a default ProducerConfig.
 // Spelled out rather than shared so that a change in the facade's defaults
 // shows up in config_differences() instead of silently moving both sides.
 std::vector<std::pair<std::string, std::string>> relkafka_default_properties(

@@ -2,7 +2,7 @@
 
 #include <new>
 
-#include "detail/delivery_state.hpp"
+#include "producer/delivery_state.hpp"
 #include "relkafka/error.hpp"
 
 namespace relkafka {

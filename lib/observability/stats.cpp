@@ -8,7 +8,7 @@
 
 #include "detail/kafka_conf.hpp"
 #include "detail/logging.hpp"
-#include "detail/statistics.hpp"
+#include "observability/statistics.hpp"
 
 namespace relkafka {
 

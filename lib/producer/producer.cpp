@@ -13,7 +13,6 @@
 
 #include <fmt/format.h>
 
-#include "detail/delivery_state.hpp"
 #include "detail/errors.hpp"
 #include "detail/handles.hpp"
 #include "detail/moved_from.hpp"
@@ -23,57 +22,20 @@
 #include "detail/producer_errors.hpp"
 #include "detail/producer_properties.hpp"
 #include "detail/records.hpp"
-#include "detail/slab_pool.hpp"
-#include "detail/statistics.hpp"
-#include "detail/topic_cstring.hpp"
 #include "detail/yield_wait.hpp"
+#include "observability/statistics.hpp"
+#include "producer/delivery_state.hpp"
+#include "producer/producer_impl.hpp"
+#include "producer/slab_pool.hpp"
+#include "producer/topic_cstring.hpp"
 
 namespace relkafka {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-using std::chrono::milliseconds;
-
 // How long send_sync() yields the CPU waiting for its outcome before it
 // sleeps, when the previous wait was no longer than this.
 constexpr std::chrono::microseconds sync_spin{200};
-
-// Where a message's outcome goes: all the facade keeps per message in
-// flight. librdkafka holds its own copy of the payload, as it would for any
-// caller, and a failed message is rebuilt from that copy to be handed back.
-struct PendingSend {
-    explicit PendingSend(DeliveryCallback&& callback)
-        : reply(std::in_place_type<DeliveryCallback>, std::move(callback)) {}
-    explicit PendingSend(detail::DeliveryPromise&& promise)
-        : reply(std::in_place_type<detail::DeliveryPromise>, std::move(promise)) {}
-
-    std::variant<DeliveryCallback, detail::DeliveryPromise> reply;
-    std::optional<std::int32_t> partition;  // as requested, to hand the message back as sent
-};
-
-// Created by senders, destroyed by the callback thread: pooled in slabs. A
-// slab of 256 is about 16 KB, which every sending thread keeps one of.
-using PendingPool = detail::SlabPool<PendingSend, 256>;
-struct ReleasePending {
-    void operator()(PendingSend* pending) const noexcept { PendingPool::release(pending); }
-};
-using PendingPtr = std::unique_ptr<PendingSend, ReleasePending>;
-
-// Whether `m` is as default-constructed, as far as a Delivery can tell.
-bool is_blank(const Message& m) noexcept {
-    return m.topic.empty() && !m.key && !m.value && m.headers.empty() && !m.partition &&
-           !m.timestamp;
-}
-
-Persistence to_persistence(rd_kafka_msg_status_t status) {
-    switch (status) {
-        case RD_KAFKA_MSG_STATUS_PERSISTED: return Persistence::Persisted;
-        case RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED: return Persistence::PossiblyPersisted;
-        case RD_KAFKA_MSG_STATUS_NOT_PERSISTED: return Persistence::NotPersisted;
-    }
-    return Persistence::PossiblyPersisted;
-}
 
 // Counts a send() in progress, so that close() can wait for it to finish
 // queueing before it purges.
@@ -111,95 +73,6 @@ bool reports_as_events(const ProducerConfig& config, rd_kafka_conf_t* conf) {
 }
 
 }  // namespace
-
-class Producer::Impl {
-public:
-    explicit Impl(ProducerConfig config);
-    ~Impl() = default;
-    Impl(const Impl&) = delete;
-    Impl& operator=(const Impl&) = delete;
-
-    // `owned` is the Message the caller handed over, if any, and `view` a
-    // view of it; it is given back unchanged if it cannot be queued.
-    void send(const MessageView& view, Message* owned, DeliveryCallback&& on_delivery);
-    DeliveryFuture send_future(const MessageView& view, Message* owned);
-    Delivery send_sync(const MessageView& view, Message* owned);
-    Error flush(milliseconds timeout);
-    std::vector<Delivery> close(milliseconds timeout);
-    int poll(milliseconds timeout);
-
-    std::size_t in_flight() const noexcept { return queued_.load() - completed_.load(); }
-    ProducerCounters counters() const noexcept;
-    std::optional<Error> fatal_error() const;
-    bool closed() const noexcept { return state_.load() != State::Open; }
-    rd_kafka_t* handle() const noexcept { return rk_.get(); }
-    const ProducerConfig& config() const noexcept { return config_; }
-
-private:
-    enum class State { Open, Closing, Closed };
-
-    static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
-    // Fills `delivery` (reused: see serve_reports) with m's outcome and
-    // reports it.
-    void report(const rd_kafka_message_t* m, std::string_view topic, Delivery& delivery);
-    void wake_blocked_senders();
-    void serve_event(rd_kafka_event_t* event);
-    void serve_reports(rd_kafka_event_t* event);
-    static void on_client_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
-    static int on_statistics(rd_kafka_t* rk, char* json, std::size_t json_len, void* opaque);
-    static void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* text);
-
-    // How a queued message failed, for counters().
-    enum Failure { TimedOut, Purged, Fatal, OtherFailure, FailureKinds };
-    static Failure failure_of(const Error& error) noexcept;
-
-    void send(const MessageView& view, Message* owned, PendingPtr pending);
-    rd_kafka_resp_err_t produce(const MessageView& message, const char* topic,
-                                PendingSend& pending);
-    void wait_for_room(std::size_t completed_before, Clock::time_point deadline);
-    Error send_error(rd_kafka_resp_err_t err, const MessageView& message, bool blocked) const;
-    Error delivery_error(rd_kafka_resp_err_t err) const;
-    Error fatal_error_or(rd_kafka_resp_err_t err, const std::string& what) const;
-    // Hands `delivery` to its callback or future. A callback may take it; a
-    // future takes it only if it failed.
-    void finish(PendingSend& pending, Delivery& delivery);
-    void poll_loop();
-
-    ProducerConfig config_;
-    std::shared_ptr<detail::FuturesShared> futures_ = std::make_shared<detail::FuturesShared>();
-    detail::KafkaHandle rk_;
-    // Declared after rk_: both are released before the handle is destroyed.
-    detail::QueueHandle events_;  // the main queue, when reports come as events
-    detail::ParkedReports parked_;
-    std::size_t max_message_bytes_ = 0;
-
-    std::atomic<State> state_{State::Open};
-    std::atomic<int> active_sends_{0};
-    // Written by senders and by the callback thread: kept on separate lines.
-    alignas(64) std::atomic<std::size_t> queued_{0};
-    alignas(64) std::atomic<std::size_t> completed_{0};
-    // Off the hot path: failures, refusals, waits.
-    alignas(64) std::atomic<std::size_t> failures_[FailureKinds] = {};
-    std::atomic<std::size_t> refused_{0};
-    std::atomic<std::size_t> handed_back_count_{0};
-    std::atomic<std::size_t> blocked_sends_{0};
-
-    // Senders blocked on a full queue wait here for a completion.
-    std::mutex room_mutex_;
-    std::condition_variable room_;
-    std::atomic<int> room_waiters_{0};
-
-    // Failures reported while closing, copied for close()'s return value.
-    std::atomic<bool> collecting_{false};
-    std::mutex handed_back_mutex_;
-    std::vector<Delivery> handed_back_;
-
-    // How long the last send_sync() waited for its outcome, in nanoseconds.
-    std::atomic<std::int64_t> last_sync_wait_{0};
-
-    std::atomic<bool> stop_polling_{false};
-    std::thread poller_;
-};
 
 Producer::Impl::Impl(ProducerConfig config)
     : config_(std::move(config)), parked_(parked_limits(config_.backpressure)) {
@@ -241,96 +114,6 @@ Producer::Impl::Impl(ProducerConfig config)
 
     if (config_.callbacks == CallbackMode::BackgroundThread) {
         poller_ = std::thread([this] { poll_loop(); });
-    }
-}
-
-void Producer::Impl::poll_loop() {
-    if (!events_) {
-        while (!stop_polling_.load()) {
-            rd_kafka_poll(rk_.get(), 100);
-        }
-        return;
-    }
-    while (!stop_polling_.load()) {
-        // While reports are parked, wake up sooner to free them if the
-        // senders have gone quiet.
-        const int timeout_ms = parked_.empty() ? 100 : 10;
-        if (rd_kafka_event_t* event = rd_kafka_queue_poll(events_.get(), timeout_ms)) {
-            serve_event(event);
-        } else {
-            parked_.reclaim();
-        }
-    }
-}
-
-// The main queue's ops as events: what rd_kafka_poll() would pass to the
-// callbacks set in the constructor.
-void Producer::Impl::serve_event(rd_kafka_event_t* event) {
-    switch (rd_kafka_event_type(event)) {
-        case RD_KAFKA_EVENT_DR: serve_reports(event); return;  // takes the event
-        case RD_KAFKA_EVENT_ERROR:
-            if (config_.on_error) {
-                // librdkafka has already swapped ERR__FATAL for the underlying code.
-                const int err = rd_kafka_event_error_is_fatal(event) ? RD_KAFKA_RESP_ERR__FATAL
-                                                                      : rd_kafka_event_error(event);
-                on_client_error(rk_.get(), err, rd_kafka_event_error_string(event), this);
-            }
-            break;
-        case RD_KAFKA_EVENT_STATS:
-            if (config_.on_statistics) {
-                const char* json = rd_kafka_event_stats(event);
-                detail::deliver_statistics(json, config_.on_statistics, config_.on_error,
-                                           config_.on_log, "ProducerConfig");
-            }
-            break;
-        case RD_KAFKA_EVENT_LOG: {
-            const char* facility = "";
-            const char* text = "";
-            int level = 0;
-            if (rd_kafka_event_log(event, &facility, &text, &level) == 0) {
-                on_log(rk_.get(), level, facility, text);
-            }
-            break;
-        }
-        default: break;
-    }
-    rd_kafka_event_destroy(event);
-}
-
-void Producer::Impl::serve_reports(rd_kafka_event_t* event) {
-    std::size_t messages = 0;
-    std::size_t bytes = 0;
-    // One event's messages share a topic. Its name is read once: the topic
-    // object's cache line is written by every send (its lock, its refcount).
-    const rd_kafka_topic_t* rkt = nullptr;
-    std::string_view topic;
-    // One Delivery for the whole event: a callback that only reads it, and a
-    // future's acknowledgement, leave its topic's buffer to the next, so a
-    // name too long for std::string's inline buffer is not allocated and
-    // freed once per message.
-    Delivery delivery;
-    while (const rd_kafka_message_t* m = rd_kafka_event_message_next(event)) {
-        if (m->rkt != rkt) {
-            rkt = m->rkt;
-            topic = rd_kafka_topic_name(rkt);
-        }
-        report(m, topic, delivery);
-        ++messages;
-        bytes += m->len + m->key_len;
-    }
-    // Once per event: senders read the count.
-    completed_.fetch_add(messages);
-    // Blocked senders need the room now, not when they next send.
-    if (room_waiters_.load() != 0 || !parked_.park(event, messages, bytes)) {
-        rd_kafka_event_destroy(event);
-    }
-    wake_blocked_senders();
-}
-
-void Producer::Impl::wake_blocked_senders() {
-    if (room_waiters_.load() > 0) {
-        std::lock_guard<std::mutex> lock(room_mutex_);
-        room_.notify_all();
     }
 }
 
@@ -513,51 +296,6 @@ void Producer::Impl::finish(PendingSend& pending, Delivery& delivery) {
         }
     } catch (...) {
         detail::callback_threw(config_.on_log, "a delivery callback");
-    }
-}
-
-void Producer::Impl::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-    auto* self = static_cast<Impl*>(opaque);
-    Delivery delivery;
-    self->report(m, rd_kafka_topic_name(m->rkt), delivery);
-    self->completed_.fetch_add(1);
-    self->wake_blocked_senders();
-}
-
-void Producer::Impl::report(const rd_kafka_message_t* m, std::string_view topic,
-                            Delivery& delivery) {
-    PendingPtr pending(static_cast<PendingSend*>(m->_private));
-
-    // Every field is set: the previous callback may have read or moved it.
-    if (delivery.topic != topic) {
-        delivery.topic.assign(topic);
-    }
-    delivery.partition = m->partition;
-    delivery.offset = m->offset;
-    rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
-    const std::int64_t timestamp = rd_kafka_message_timestamp(m, &type);
-    delivery.timestamp = type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-                             ? std::optional<Timestamp>(Timestamp(milliseconds(timestamp)))
-                             : std::nullopt;
-    delivery.persistence = to_persistence(rd_kafka_message_status(m));
-    const bool failed = m->err != RD_KAFKA_RESP_ERR_NO_ERROR;
-    Failure failure = FailureKinds;
-    if (failed) {
-        delivery.error = delivery_error(m->err);
-        delivery.message = detail::to_message(m, pending->partition);
-        failure = failure_of(delivery.error);
-    } else {
-        delivery.error = Error();
-        if (!is_blank(delivery.message)) {
-            delivery.message = Message();
-        }
-    }
-    finish(*pending, delivery);
-
-    // Counted before the caller adds to completed_, from which counters()
-    // derives `delivered`: successes cost no counter of their own.
-    if (failed) {
-        failures_[failure].fetch_add(1, std::memory_order_relaxed);
     }
 }
 

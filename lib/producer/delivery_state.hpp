@@ -10,8 +10,8 @@
 #include <string>
 #include <utility>
 
-#include "detail/slab_pool.hpp"
 #include "detail/topic_names.hpp"
+#include "producer/slab_pool.hpp"
 #include "relkafka/delivery.hpp"
 #include "relkafka/delivery_future.hpp"
 #include "relkafka/error.hpp"

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "detail/statistics.hpp"
+#include "observability/statistics.hpp"
 #include "relkafka/error.hpp"
 
 namespace relkafka::detail {

@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "detail/config_schema.hpp"
+#include "config/config_schema.hpp"
 #include "detail/consumer_properties.hpp"
 #include "detail/kafka_conf.hpp"
 #include "detail/producer_properties.hpp"

@@ -602,3 +602,64 @@ TEST_CASE("futures name their own topic, among several long names, after their p
     REQUIRE(failed.message.value.has_value());
     CHECK(failed.message.value->size() == 2 * 1024 * 1024);  // handed back whole
 }
+
+// A delivery callback that throws used to end the process (std::terminate),
+// losing every report still queued. Now it is the callback's one report.
+TEST_CASE("a delivery callback that throws is logged and reported, and every message is still "
+          "reported") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("throwing-delivery", 4, 1);
+    auto config = cluster.producer_config();
+    std::mutex mutex;
+    std::vector<std::string> error_lines;
+    config.on_log = [&](relkafka::LogLevel level, std::string_view line) {
+        if (level == relkafka::LogLevel::Error) {
+            std::lock_guard<std::mutex> lock(mutex);
+            error_lines.emplace_back(line);
+        }
+    };
+    std::atomic<int> reported_to_on_error{0};
+    config.on_error = [&](const relkafka::Error& e) {
+        if (e.message().find("a delivery callback") != std::string::npos) {
+            ++reported_to_on_error;
+        }
+    };
+    const auto mode = GENERATE(relkafka::CallbackMode::BackgroundThread,
+                               relkafka::CallbackMode::ExplicitPoll);
+    config.callbacks = mode;
+    Producer producer(config);
+    StreamAudit audit(topic);
+
+    constexpr int count = 1000;
+    std::atomic<int> calls{0};
+    for (int n = 0; n < count; ++n) {
+        auto on_delivery = audit.on_delivery(n);
+        producer.send(audit.message(n), [&calls, n, on_delivery](Delivery&& d) {
+            ++calls;
+            on_delivery(std::move(d));
+            if (n % 10 == 0) {
+                throw std::runtime_error("listener broke on message " + std::to_string(n));
+            }
+        });
+    }
+    if (mode == relkafka::CallbackMode::ExplicitPoll) {
+        const auto until = std::chrono::steady_clock::now() + 30s;
+        while (calls.load() < count && std::chrono::steady_clock::now() < until) {
+            producer.poll(100ms);
+        }
+    }
+    REQUIRE(producer.flush(30s).code() == ErrorCode::NoError);
+    CHECK(calls.load() == count);
+    CHECK(audit.reports() == count);
+    CHECK(reported_to_on_error.load() == count / 10);
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        REQUIRE(error_lines.size() == static_cast<std::size_t>(count / 10));
+        CHECK_THAT(error_lines.front(), Contains("a delivery callback") &&
+                                            Contains("threw (listener broke on message"));
+    }
+    const auto result = audit.check(read_topic(cluster.bootstrap_servers(), topic));
+    INFO(result.line());
+    CHECK(result.clean());
+    CHECK(result.delivered == count);
+}

@@ -43,7 +43,10 @@ struct Delivery {
 
 /// Called once per message with its Delivery. It runs on the producer's
 /// callback thread (see CallbackMode) or, when a send fails before the
-/// message was queued, on the thread that called send(). It must not throw.
+/// message was queued, on the thread that called send(). It must not throw:
+/// if it does, the exception is caught and logged at error (and reported to
+/// ProducerConfig::on_error); the message counts as reported, and the
+/// producer goes on serving the other messages' callbacks.
 using DeliveryCallback = std::function<void(Delivery&&)>;
 
 }  // namespace relkafka

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include <librdkafka/rdkafka.h>
@@ -19,10 +20,14 @@ LogLevel from_syslog(int level) noexcept;
 void log_librdkafka(const LogCallback& hook, const rd_kafka_t* rk, int level, const char* facility,
                     const char* text) noexcept;
 
+// librdkafka's text for a client error, with its misleading hints explained.
+std::string explain_client_error(std::string_view reason);
+
 // Logs at Error that the user callback `callback` (e.g.
 // "ProducerConfig::on_error") threw, with what() of the exception being
-// handled, then terminates: callbacks must not throw. Call it only from a
-// catch block.
-[[noreturn]] void callback_threw(const LogCallback& hook, std::string_view callback) noexcept;
+// handled, and returns that line for on_error. The client carries on: a
+// callback's exception never reaches librdkafka and never ends the process.
+// Call it only from a catch block.
+std::string callback_threw(const LogCallback& hook, std::string_view callback) noexcept;
 
 }  // namespace relkafka::detail

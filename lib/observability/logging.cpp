@@ -83,17 +83,38 @@ void log_librdkafka(const LogCallback& hook, const rd_kafka_t* rk, int level, co
     }
 }
 
-void callback_threw(const LogCallback& hook, std::string_view callback) noexcept {
-    std::string what = "not a std::exception";
-    try {
-        throw;
-    } catch (const std::exception& e) {
-        what = e.what();
-    } catch (...) {
+std::string explain_client_error(std::string_view reason) {
+    // librdkafka says this of any connection that drops within 2 s of being
+    // set up, which is what a broker being stopped or restarted looks like.
+    constexpr std::string_view sasl_hint = "verify that security.protocol is correctly configured";
+    if (reason.find(sasl_hint) == std::string_view::npos) {
+        return std::string(reason);
     }
-    log(hook, LogLevel::Error,
-        fmt::format("{} threw ({}); callbacks must not throw: terminating", callback, what));
-    std::terminate();
+    return fmt::format("{} (librdkafka's hint: the connection closed within 2 s of being set up; "
+                       "right after a broker was stopped or restarted that is expected and not a "
+                       "security setting)",
+                       reason);
+}
+
+std::string callback_threw(const LogCallback& hook, std::string_view callback) noexcept {
+    try {
+        std::string what = "not a std::exception";
+        try {
+            throw;
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {
+        }
+        std::string line = fmt::format(
+            "{} threw ({}); the exception was caught and the client carries on: callbacks "
+            "must not throw",
+            callback, what);
+        log(hook, LogLevel::Error, line);
+        return line;
+    } catch (...) {
+        write_raw("relkafka: error: a callback threw, and reporting it failed (out of memory?)\n");
+        return {};
+    }
 }
 
 }  // namespace detail

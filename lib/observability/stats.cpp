@@ -328,7 +328,7 @@ void deliver_statistics(std::string_view text, const StatisticsCallback& on_stat
                             parsed.error.to_string()));
         }
     } catch (...) {
-        callback_threw(on_log,
+        (void)callback_threw(on_log,
                        fmt::format(parsed ? "{}::on_statistics" : "{}::on_error", config_type));
     }
 }

@@ -295,7 +295,17 @@ void Producer::Impl::finish(PendingSend& pending, Delivery& delivery) {
             std::get<detail::DeliveryPromise>(pending.reply).complete(delivery);
         }
     } catch (...) {
-        detail::callback_threw(config_.on_log, "a delivery callback");
+        // The message was reported (exactly once); the exception is not the
+        // producer's to act on, and must not end the service.
+        const std::string line =
+            detail::callback_threw(config_.on_log, "a delivery callback (send(message, callback))");
+        if (config_.on_error) {
+            try {
+                config_.on_error(Error(ErrorCode::Fail, line));
+            } catch (...) {
+                (void)detail::callback_threw(config_.on_log, "ProducerConfig::on_error");
+            }
+        }
     }
 }
 
@@ -304,11 +314,12 @@ void Producer::Impl::on_client_error(rd_kafka_t*, int err, const char* reason, v
     const auto code = static_cast<rd_kafka_resp_err_t>(err);
     Error error = code == RD_KAFKA_RESP_ERR__FATAL
                       ? self->fatal_error_or(code, "producer")
-                      : Error(detail::to_code(code), reason, detail::is_retriable(detail::to_code(code)));
+                      : Error(detail::to_code(code), detail::explain_client_error(reason),
+                              detail::is_retriable(detail::to_code(code)));
     try {
         self->config_.on_error(error);
     } catch (...) {
-        detail::callback_threw(self->config_.on_log, "ProducerConfig::on_error");
+        (void)detail::callback_threw(self->config_.on_log, "ProducerConfig::on_error");
     }
 }
 

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <functional>
+
+#include <librdkafka/rdkafka.h>
+
 #include "relkafka/consumer.hpp"
 
 using namespace std::chrono_literals;
@@ -24,10 +28,51 @@ ConsumerConfig valid_config() {
 TEST_CASE("the default consumer config is at-least-once") {
     const ConsumerConfig config;
     CHECK(std::holds_alternative<relkafka::AsyncThenSync>(config.commit));
-    CHECK(config.protocol == relkafka::GroupProtocol::CooperativeSticky);
+    CHECK(config.protocol == relkafka::GroupProtocol::Eager);
     CHECK(config.isolation == relkafka::Isolation::ReadCommitted);
     CHECK_FALSE(config.dead_letter.has_value());
+    CHECK(config.close_timeout == std::chrono::seconds(30));
     CHECK_NOTHROW(Consumer(valid_config()));
+}
+
+// librdkafka #4059 (commits during a cooperative rebalance cost the whole
+// assignment; fixed in 2.10.0) and #4312 (closing before the first
+// assignment aborts; fixed in 2.3.0). The linked version decides.
+TEST_CASE("cooperative-sticky is refused on a librdkafka with the cooperative rebalance bugs") {
+    auto config = valid_config();
+    config.protocol = relkafka::GroupProtocol::CooperativeSticky;
+    std::string json = R"({"bootstrap_servers": "127.0.0.1:1", "group_id": "g", "topics": ["t"],
+                           "protocol": "cooperative_sticky"})";
+    if (rd_kafka_version() >= 0x020a0000) {
+        CHECK_NOTHROW(Consumer(config));
+        CHECK_NOTHROW(ConsumerConfig::from_json(json));
+        return;
+    }
+    for (const auto& refused : {std::function<void()>([&] { Consumer consumer(config); }),
+                                std::function<void()>([&] { (void)ConsumerConfig::from_json(json); })}) {
+        CHECK_THROWS_AS(refused(), relkafka::ConfigError);
+        CHECK_THROWS_WITH(refused(), Contains("ConsumerConfig::protocol") && Contains("#4059") &&
+                                         Contains("#4312") && Contains(rd_kafka_version_str()) &&
+                                         Contains("GroupProtocol::Eager"));
+    }
+}
+
+TEST_CASE("consumer timeouts out of range are refused, naming the setting") {
+    auto config = valid_config();
+    std::string expected;
+    SECTION("close timeout") {
+        config.close_timeout = std::chrono::milliseconds(-1);
+        expected = "ConsumerConfig::close_timeout = -1 ms";
+    }
+    SECTION("sync commit timeout") {
+        config.commit = relkafka::SyncCommit{0, 5, std::chrono::milliseconds(200), std::chrono::milliseconds(0)};
+        expected = "SyncCommit.timeout = 0 ms";
+    }
+    SECTION("async-then-sync commit timeout") {
+        config.commit = relkafka::AsyncThenSync{0, 5, std::chrono::milliseconds(200), std::chrono::hours(2)};
+        expected = "AsyncThenSync.timeout = 7200000 ms";
+    }
+    CHECK_THROWS_WITH(Consumer(config), Contains(expected));
 }
 
 TEST_CASE("a consumer needs a group id") {

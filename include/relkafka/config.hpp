@@ -18,7 +18,8 @@ namespace relkafka {
 
 /// Called with client-level errors that belong to no single message: all
 /// brokers down, authentication failure, a fatal error. Runs on the
-/// callback thread; must not throw.
+/// callback thread (the consumer's: inside poll()/run()/close()). It must not
+/// throw: an exception is caught and logged, and the client carries on.
 using ErrorCallback = std::function<void(const Error&)>;
 
 /// Everything a Producer is built from. The defaults are the safe ones:
@@ -83,17 +84,26 @@ struct CommitResult {
     std::vector<PartitionOffset> offsets;
 };
 
-/// Called with each commit's outcome on the consumer's polling thread.
+/// Called with each commit's outcome on the consumer's polling thread (or
+/// the thread calling close()). A failed commit is also logged, at warning.
 using CommitCallback = std::function<void(const CommitResult&)>;
 
 /// Partitions given to or taken from this member by a rebalance. On
-/// revocation, everything processed on them has already been committed.
+/// revocation, everything processed on them has already been committed
+/// (or the commit's failure was reported to on_commit, with its offsets).
 struct RebalanceEvent {
-    bool assigned = false;  ///< true: given to this member; false: revoked
+    bool assigned = false;  ///< true: given to this member; false: taken away
+    /// Taken away without a revocation: the group dropped this member
+    /// (session or poll interval exceeded) or a commit found its generation
+    /// stale. Nothing could be committed for them: what was processed since
+    /// the last commit is processed again by their next owner.
+    bool lost = false;
     std::vector<PartitionOffset> partitions;
 };
 
 /// Called on the consumer's polling thread after each assignment change.
+/// Like every callback, it must not throw: an exception is caught, logged
+/// and reported to on_error, and the consumer carries on.
 using RebalanceCallback = std::function<void(const RebalanceEvent&)>;
 
 /// Everything a Consumer is built from. The defaults are at-least-once:
@@ -105,13 +115,25 @@ struct ConsumerConfig {
     std::vector<std::string> topics;
 
     CommitPolicy commit;
-    GroupProtocol protocol = GroupProtocol::CooperativeSticky;
+    /// Eager by default; see GroupProtocol for why CooperativeSticky needs a
+    /// newer librdkafka.
+    GroupProtocol protocol = GroupProtocol::Eager;
     Isolation isolation = Isolation::ReadCommitted;
     ProcessingRetry retry;
     std::optional<DeadLetter> dead_letter;
 
     /// Most records one poll() returns.
     std::size_t max_batch = 500;
+
+    /// The longest close() takes, whatever the cluster does: the final
+    /// commit, leaving the group and the dead-letter producer's flush all
+    /// fit in it. What could not be committed in time is reported to
+    /// on_commit (and the log) with its offsets: those records will be
+    /// processed again. One wait is librdkafka's: with the group coordinator
+    /// unreachable, releasing the handle waits until librdkafka gives up the
+    /// commits it queued for it, "session.timeout.ms" after the close began.
+    /// So close() and the destructor take at most the larger of the two.
+    std::chrono::milliseconds close_timeout{30000};
 
     CommitCallback on_commit;
     RebalanceCallback on_rebalance;

@@ -39,16 +39,25 @@ struct ConsumerCounters {
 /// Two ways to use it: run(handler, stop) loops, retries and dead-letters for
 /// you; or poll() for a batch and mark_processed() each record you finished.
 ///
-/// Thread safety: a Consumer is used from one thread at a time; commit and
-/// rebalance callbacks run inside poll()/run() on that thread. It can be
-/// moved, not copied.
+/// Thread safety: a Consumer is used from one thread at a time; commit,
+/// rebalance and error callbacks run inside poll()/run()/close() on that
+/// thread. Two calls are safe from any thread: wakeup() and counters().
+/// close() (and the destructor) from another thread while poll() or run() is
+/// active stops that call first: it returns (the records it had not handed
+/// out are fetched again) and the close goes on. It can be moved, not copied.
+///
+/// Callbacks must not throw. If one does, the exception is caught at the
+/// boundary (it never unwinds through librdkafka), logged at error and
+/// reported to on_error naming the callback, and the consumer carries on.
 class Consumer {
 public:
     /// Validates the configuration and subscribes. Throws ConfigError naming
     /// the offending setting(s).
     explicit Consumer(ConsumerConfig config);
 
-    /// Commits per the policy and leaves the group, as close() does. Never throws.
+    /// Commits per the policy and leaves the group, as close() does, within
+    /// ConsumerConfig::close_timeout (see there for the one librdkafka wait
+    /// that can add to it). Never throws.
     ~Consumer();
 
     Consumer(Consumer&&) noexcept;
@@ -65,12 +74,24 @@ public:
     /// commit policy may commit it. Ignored for partitions no longer assigned.
     void mark_processed(const Record& record);
 
-    /// Synchronously commits everything processed, with the policy's retries.
-    Error commit();
+    /// Synchronously commits everything processed, with the policy's retries
+    /// (SyncCommit/AsyncThenSync attempts, backoff and timeout; one attempt
+    /// of 10 s otherwise). Errors: RebalanceInProgress / IllegalGeneration
+    /// (the partitions moved: their records are redelivered, nothing to
+    /// do), TimedOut or a retriable code (the next commit covers it).
+    [[nodiscard]] Error commit();
 
     /// Polls and hands each record to `handler` until `stop` is set, applying
-    /// ProcessingRetry, DeadLetter and the commit policy.
+    /// ProcessingRetry, DeadLetter and the commit policy. `stop` is checked
+    /// before each record; the records of the batch not handed out are
+    /// fetched again, so a later run() or poll() starts with them. Set `stop`
+    /// and call wakeup() to end a run() waiting for records at once.
     void run(const RecordHandler& handler, const std::atomic<bool>& stop);
+
+    /// Makes a poll() or run() waiting for records on another thread return
+    /// at once (run() then checks its stop flag). Safe from any thread, also
+    /// after close(). If no call is waiting, the next poll returns early.
+    void wakeup() noexcept;
 
     /// Stops fetching a partition / starts again. A partition stopped at a
     /// failing record resumes at that record.
@@ -84,10 +105,15 @@ public:
     /// each with the offset of that record.
     std::vector<PartitionOffset> stopped() const;
 
+    /// A snapshot; safe from any thread.
     ConsumerCounters counters() const;
 
-    /// Commits per the policy, leaves the group and releases the handle.
-    /// Further calls throw UsageError. Closing twice is harmless.
+    /// Commits per the policy, leaves the group and releases the handle,
+    /// within ConsumerConfig::close_timeout whatever the cluster does; what
+    /// could not be committed in time is reported to on_commit with its
+    /// offsets. Further calls throw UsageError. Closing twice is harmless.
+    /// Throws UsageError when called from inside run()'s handler or a
+    /// callback (set the stop flag instead).
     void close();
 
     bool closed() const noexcept;

@@ -29,6 +29,8 @@ enum class ErrorCode : int {
     PurgeQueue = -152,
     PurgeInflight = -151,
     NoOffset = -168,
+    /// The group took this member's partitions without a revocation.
+    AssignmentLost = -142,
 
     // Returned by brokers.
     UnknownTopicOrPartition = 3,
@@ -41,6 +43,8 @@ enum class ErrorCode : int {
     NotCoordinator = 16,
     NotEnoughReplicas = 19,
     NotEnoughReplicasAfterAppend = 20,
+    IllegalGeneration = 22,
+    UnknownMemberId = 25,
     RebalanceInProgress = 27,
     TopicAuthorizationFailed = 29,
     OutOfOrderSequenceNumber = 45,

@@ -85,11 +85,14 @@ struct AutoCommit {
 
 /// Commit synchronously every `every` processed records, or after each poll
 /// batch when `every` is 0. A failed commit is retried `attempts` times,
-/// `backoff` apart, then reported.
+/// `backoff` apart, then reported. Each attempt waits at most `timeout` for
+/// the broker's answer (a coordinator that is down does not block the
+/// polling thread for longer); one that times out counts as failed.
 struct SyncCommit {
     std::size_t every = 0;
     int attempts = 5;
     std::chrono::milliseconds backoff{200};
+    std::chrono::milliseconds timeout{10000};
 };
 
 /// Commit asynchronously every `every` processed records (after each poll
@@ -100,11 +103,13 @@ struct AsyncCommit {
 };
 
 /// Async commits on the hot path, and one synchronous commit of everything
-/// processed when partitions are revoked and on close: the default.
+/// processed when partitions are revoked and on close: the default. The
+/// synchronous commit's attempts, backoff and timeout are as SyncCommit's.
 struct AsyncThenSync {
     std::size_t every = 0;
     int attempts = 5;
     std::chrono::milliseconds backoff{200};
+    std::chrono::milliseconds timeout{10000};
 };
 
 /// Commit each poll batch before handing it out; a batch whose commit fails
@@ -117,10 +122,19 @@ using CommitPolicy = std::variant<AsyncThenSync, SyncCommit, AsyncCommit, AutoCo
 
 /// How partitions move between group members on a rebalance.
 enum class GroupProtocol {
-    /// Incremental: only moved partitions are revoked (cooperative-sticky).
-    CooperativeSticky,
-    /// Every partition is revoked and reassigned (range,roundrobin).
+    /// Every partition is revoked, committed and reassigned
+    /// (range,roundrobin). The default: on Kafka, a revoking member's
+    /// commit is accepted, so nothing processed is processed again.
     Eager,
+    /// Incremental: only moved partitions are revoked (cooperative-sticky).
+    /// Refused with librdkafka older than 2.10.0 (the version linked at run
+    /// time counts): there a commit sent while a rebalance waits for other
+    /// members fails with ILLEGAL_GENERATION, which librdkafka takes for a
+    /// lost assignment, so everything processed since the last commit is
+    /// processed again, rebalance after rebalance (librdkafka #4059, fixed
+    /// in 2.10.0); and a member closed before its first assignment aborts
+    /// the process (#4312, fixed in 2.3.0).
+    CooperativeSticky,
 };
 
 /// Whether records of open or aborted transactions are returned.

@@ -34,7 +34,7 @@ inline constexpr EnumName<CallbackMode> callback_mode_names[] = {
     {"background_thread", CallbackMode::BackgroundThread},
     {"explicit_poll", CallbackMode::ExplicitPoll}};
 inline constexpr EnumName<GroupProtocol> protocol_names[] = {
-    {"cooperative_sticky", GroupProtocol::CooperativeSticky}, {"eager", GroupProtocol::Eager}};
+    {"eager", GroupProtocol::Eager}, {"cooperative_sticky", GroupProtocol::CooperativeSticky}};
 inline constexpr EnumName<Isolation> isolation_names[] = {
     {"read_committed", Isolation::ReadCommitted}, {"read_uncommitted", Isolation::ReadUncommitted}};
 
@@ -48,6 +48,7 @@ void describe(V& v, SyncCommit& p) {
     v.field("every", p.every);
     v.field("attempts", p.attempts);
     v.field("backoff_ms", p.backoff);
+    v.field("timeout_ms", p.timeout);
 }
 
 template <class V>
@@ -60,6 +61,7 @@ void describe(V& v, AsyncThenSync& p) {
     v.field("every", p.every);
     v.field("attempts", p.attempts);
     v.field("backoff_ms", p.backoff);
+    v.field("timeout_ms", p.timeout);
 }
 
 template <class V>
@@ -109,6 +111,7 @@ void describe(V& v, ConsumerConfig& c) {
     v.optional_object("dead_letter", c.dead_letter,
                       [&](DeadLetter& d) { v.field("topic", d.topic); });
     v.field("max_batch", c.max_batch);
+    v.field("close_timeout_ms", c.close_timeout);
     v.field("statistics_interval_ms", c.statistics_interval);
     v.field("overrides", c.overrides);
 }

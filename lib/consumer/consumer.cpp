@@ -3,6 +3,9 @@
 // rebalance.cpp, the run loop in record_loop.cpp.
 #include "relkafka/consumer.hpp"
 
+#include <algorithm>
+#include <cstring>
+#include <exception>
 #include <string>
 #include <utility>
 
@@ -33,11 +36,10 @@ Consumer::Impl::Impl(ConsumerConfig config)
         // librdkafka's timer commits need the global one.
         rd_kafka_conf_set_offset_commit_cb(conf.get(), &Impl::on_offset_commit);
     }
-    if (config_.on_error) {
-        rd_kafka_conf_set_error_cb(conf.get(), &Impl::on_client_error);
-    }
+    // Always set: without it librdkafka logs each error event, most of them
+    // a second time (see SharedConsumerHandle::remember_logged_failure).
+    rd_kafka_conf_set_error_cb(conf.get(), &Impl::on_client_error);
     if (config_.on_statistics) {
-        // Served by rd_kafka_consumer_poll(), i.e. inside poll().
         rd_kafka_conf_set_stats_cb(conf.get(), &Impl::on_statistics);
     }
     rd_kafka_conf_set_log_cb(conf.get(), &Impl::on_log);  // runs on librdkafka's threads
@@ -48,7 +50,9 @@ Consumer::Impl::Impl(ConsumerConfig config)
     }
     conf.release();  // rd_kafka_new took ownership
     handle_->attach(rk_);
-    rd_kafka_poll_set_consumer(rk_);
+    // The main queue (errors, statistics) is not forwarded to the consumer
+    // queue: served apart at every poll(), an error is not queued behind
+    // thousands of prefetched records.
     consumer_queue_.reset(rd_kafka_queue_get_consumer(rk_));
 
     detail::PartitionListHandle topics(
@@ -78,8 +82,55 @@ void Consumer::Impl::require_open(const char* call) const {
     }
 }
 
+Consumer::Impl::ActiveCall::ActiveCall(Impl& impl, const char* call) : impl_(impl) {
+    std::lock_guard<std::mutex> lock(impl_.lifecycle_);
+    impl_.require_open(call);
+    const auto self = std::this_thread::get_id();
+    if (impl_.active_calls_ != 0 && impl_.active_thread_ != self) {
+        throw UsageError(fmt::format(
+            "{} while poll() or run() is active on another thread: a Consumer is used from one "
+            "thread at a time (only wakeup(), counters() and close() are safe from others)",
+            call));
+    }
+    impl_.active_thread_ = self;
+    ++impl_.active_calls_;
+}
+
+Consumer::Impl::ActiveCall::~ActiveCall() {
+    std::lock_guard<std::mutex> lock(impl_.lifecycle_);
+    if (--impl_.active_calls_ == 0) {
+        impl_.active_thread_ = std::thread::id();
+        impl_.calls_left_.notify_all();
+    }
+}
+
+bool Consumer::Impl::stop_active_calls(Clock::time_point deadline) {
+    std::unique_lock<std::mutex> lock(lifecycle_);
+    if (active_calls_ == 0) {
+        return true;
+    }
+    if (active_thread_ == std::this_thread::get_id()) {
+        throw UsageError(
+            "close() inside poll()/run() (from the handler or a callback) would free the handle "
+            "under the running call: set run()'s stop flag and close() after it returns");
+    }
+    closing_.store(true, std::memory_order_relaxed);
+    if (consumer_queue_) {
+        rd_kafka_queue_yield(consumer_queue_.get());
+    }
+    return calls_left_.wait_until(lock, deadline, [this] { return active_calls_ == 0; });
+}
+
+void Consumer::Impl::wakeup() noexcept {
+    std::lock_guard<std::mutex> lock(lifecycle_);
+    if (consumer_queue_) {
+        rd_kafka_queue_yield(consumer_queue_.get());
+    }
+}
+
 std::vector<Record> Consumer::Impl::poll(milliseconds timeout) {
-    require_open("poll()");
+    const ActiveCall active(*this, "poll()");
+    serve_main_queue();
     if (cadence_.per_batch && since_commit_ > 0) {
         commit_per_policy();
     }
@@ -87,12 +138,26 @@ std::vector<Record> Consumer::Impl::poll(milliseconds timeout) {
         store_processed_offsets();  // the previous batch's, for librdkafka's timer
     }
     std::vector<Record> batch;
+    if (closing()) {
+        return batch;
+    }
+    // Whatever ends this call early, what was fetched is fetched again.
+    struct RewindUnlessReturned {
+        Impl& impl;
+        const std::vector<Record>& batch;
+        bool returned = false;
+        ~RewindUnlessReturned() {
+            if (!returned && !batch.empty()) {
+                impl.rewind(batch, 0);
+            }
+        }
+    } guard{*this, batch};
     detail::RecordReferences references(*handle_, config_.max_batch);
     int wait_ms = static_cast<int>(timeout.count());
     while (references.available()) {
         detail::MessageHandle m(rd_kafka_consumer_poll(rk_, wait_ms));
         if (!m) {
-            break;
+            break;  // timed out, or woken up
         }
         wait_ms = 0;  // only the first record is waited for
         if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -114,15 +179,22 @@ std::vector<Record> Consumer::Impl::poll(milliseconds timeout) {
     }
 
     if (std::holds_alternative<AtMostOnce>(config_.commit) && !batch.empty()) {
-        return commit_before_handing_out(std::move(batch));
+        std::vector<Record> committed = commit_before_handing_out(std::move(batch));
+        guard.returned = true;
+        return committed;
     }
+    guard.returned = true;
     return batch;
+}
+
+void Consumer::Impl::serve_main_queue() {
+    rd_kafka_poll(rk_, 0);  // errors and statistics: their callbacks run here
 }
 
 void Consumer::Impl::mark_processed(const Record& record) {
     require_open("mark_processed()");
     if (std::holds_alternative<AtMostOnce>(config_.commit)) {
-        ++counters_.processed;
+        bump(counters_.processed);
         return;  // committed before it was handed out
     }
     const rd_kafka_message_t* m = detail::RecordAccess::message(record);
@@ -133,7 +205,7 @@ void Consumer::Impl::mark_processed(const Record& record) {
     if (state == nullptr) {
         return;  // revoked: its new owner re-reads it
     }
-    ++counters_.processed;
+    bump(counters_.processed);
     state->processed = m->offset + 1;
     ++since_commit_;
     if (cadence_.every != 0 && since_commit_ >= cadence_.every) {
@@ -194,9 +266,28 @@ std::vector<PartitionOffset> Consumer::Impl::stopped() const {
     return result;
 }
 
-void Consumer::Impl::report(const Error& error) const {
-    if (config_.on_error) {
+ConsumerCounters Consumer::Impl::counters() const {
+    constexpr auto relaxed = std::memory_order_relaxed;
+    ConsumerCounters c;
+    c.processed = counters_.processed.load(relaxed);
+    c.handler_failures = counters_.handler_failures.load(relaxed);
+    c.dead_lettered = counters_.dead_lettered.load(relaxed);
+    c.commits = counters_.commits.load(relaxed);
+    c.commits_failed = counters_.commits_failed.load(relaxed);
+    c.commit_retries = counters_.commit_retries.load(relaxed);
+    return c;
+}
+
+void Consumer::Impl::report(const Error& error) const noexcept {
+    if (!config_.on_error) {
+        detail::log(config_.on_log, LogLevel::Error,
+                    fmt::format("consumer {}: {}", config_.group_id, error.to_string()));
+        return;
+    }
+    try {
         config_.on_error(error);
+    } catch (...) {
+        (void)detail::callback_threw(config_.on_log, "ConsumerConfig::on_error");
     }
 }
 
@@ -205,50 +296,123 @@ void Consumer::Impl::on_client_error(rd_kafka_t*, int err, const char* reason, v
     if (self == nullptr) {
         return;
     }
-    const auto code = detail::to_code(static_cast<rd_kafka_resp_err_t>(err));
-    self->report(Error(code, reason, detail::is_retriable(code),
-                                             code == ErrorCode::Fatal));
+    try {
+        if (!self->config_.on_error && self->handle_->take_logged_failure(reason)) {
+            return;  // librdkafka logged this very line already
+        }
+        const auto code = detail::to_code(static_cast<rd_kafka_resp_err_t>(err));
+        self->report(Error(code, detail::explain_client_error(reason), detail::is_retriable(code),
+                           code == ErrorCode::Fatal));
+    } catch (...) {
+        (void)detail::callback_threw(self->config_.on_log, "the consumer's error handling");
+    }
 }
 
 int Consumer::Impl::on_statistics(rd_kafka_t*, char* json, std::size_t json_len, void* opaque) {
     const Impl* self = owner_of(opaque);
-    if (self == nullptr) {
-        return 0;
+    if (self != nullptr) {
+        detail::deliver_statistics(std::string_view(json, json_len), self->config_.on_statistics,
+                                   self->config_.on_error, self->config_.on_log, "ConsumerConfig");
     }
-    detail::deliver_statistics(std::string_view(json, json_len), self->config_.on_statistics,
-                               self->config_.on_error, self->config_.on_log, "ConsumerConfig");
     return 0;  // librdkafka frees the JSON
 }
 
 void Consumer::Impl::on_log(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
-    const auto* handle = static_cast<const detail::SharedConsumerHandle*>(rd_kafka_opaque(rk));
-    detail::log_librdkafka(handle != nullptr ? handle->on_log : LogCallback(), rk, level, facility,
-                           text);
+    auto* handle = static_cast<detail::SharedConsumerHandle*>(rd_kafka_opaque(rk));
+    const LogCallback& hook = handle != nullptr ? handle->on_log : LogCallback();
+    constexpr int syslog_debug = 7;
+    if (handle == nullptr || level >= syslog_debug || facility == nullptr || text == nullptr ||
+        std::strcmp(facility, "FAIL") != 0) {
+        detail::log_librdkafka(hook, rk, level, facility, text);
+        return;
+    }
+    try {
+        handle->remember_logged_failure(text);
+        detail::log_librdkafka(hook, rk, level, facility, detail::explain_client_error(text).c_str());
+    } catch (...) {
+        detail::log_librdkafka(hook, rk, level, facility, text);  // out of memory
+    }
 }
 
 void Consumer::Impl::close() {
     if (rk_ == nullptr) {
         return;
     }
-    if (std::holds_alternative<SyncCommit>(config_.commit) ||
-        std::holds_alternative<AsyncThenSync>(config_.commit)) {
-        commit_sync();
-    } else if (std::holds_alternative<AsyncCommit>(config_.commit)) {
-        commit_async();  // consumer_close waits for outstanding commits
-    } else if (std::holds_alternative<AutoCommit>(config_.commit)) {
+    const Clock::time_point deadline = Clock::now() + config_.close_timeout;
+    if (!stop_active_calls(deadline)) {
+        throw UsageError(fmt::format(
+            "close(): poll()/run() on another thread did not return within "
+            "ConsumerConfig::close_timeout ({} ms) — its handler is still running; the consumer "
+            "stays open: stop the handler, then close() again",
+            config_.close_timeout.count()));
+    }
+    close_deadline_ = deadline;
+    serve_main_queue();
+    if (std::holds_alternative<AutoCommit>(config_.commit)) {
         store_processed_offsets();
     }
-    // Revokes the assignment (our rebalance callback commits once more) and
-    // leaves the group; with AutoCommit, librdkafka commits stored offsets.
-    if (const rd_kafka_resp_err_t err = rd_kafka_consumer_close(rk_)) {
-        report(detail::make_error(err, "leaving the group failed"));
+    // The final commit is the revocation's, inside leave_group(): leaving
+    // starts at once, so librdkafka's own wait for an unreachable
+    // coordinator (session.timeout.ms from the start of the close) runs
+    // alongside ours instead of after it.
+    leave_group(deadline);
+    serve_main_queue();
+    {
+        const std::lock_guard<std::mutex> lock(lifecycle_);
+        consumer_queue_.reset();
+        handle_->owner = nullptr;
+        rk_ = nullptr;
     }
-    consumer_queue_.reset();
-    handle_->owner = nullptr;
-    rk_ = nullptr;
     handle_.reset();  // the last Record still held destroys the handle
     if (dead_letters_) {
-        dead_letters_->close(milliseconds(10000));
+        const auto left = std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(
+                                                        deadline - Clock::now()));
+        (void)dead_letters_->close(left);  // dead letters are sent synchronously: none pending
+    }
+}
+
+// librdkafka's consumer close, served on a queue of our own so that it ends
+// at the deadline: it revokes the assignment (our rebalance handling commits
+// what was processed, as on any revocation) and leaves the group.
+void Consumer::Impl::leave_group(Clock::time_point deadline) {
+    detail::QueueHandle queue(rd_kafka_queue_new(rk_));
+    detail::ErrorHandle error(rd_kafka_consumer_close_queue(rk_, queue.get()));
+    if (error) {
+        report(detail::make_error(error.get(), "leaving the group failed"));
+        return;
+    }
+    while (rd_kafka_consumer_closed(rk_) == 0) {
+        const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) {
+            report(Error(ErrorCode::TimedOut,
+                         fmt::format("leaving group {} did not finish within "
+                                     "ConsumerConfig::close_timeout ({} ms); the group hands this "
+                                     "member's partitions on after session.timeout.ms",
+                                     config_.group_id, config_.close_timeout.count()),
+                         true));
+            return;
+        }
+        detail::EventHandle event(
+            rd_kafka_queue_poll(queue.get(), static_cast<int>(std::min<long long>(left.count(), 100))));
+        if (!event) {
+            continue;
+        }
+        switch (rd_kafka_event_type(event.get())) {
+            case RD_KAFKA_EVENT_REBALANCE:
+                on_rebalance(rk_, rd_kafka_event_error(event.get()),
+                             rd_kafka_event_topic_partition_list(event.get()), handle_.get());
+                break;
+            case RD_KAFKA_EVENT_OFFSET_COMMIT:
+                on_offset_commit(rk_, rd_kafka_event_error(event.get()),
+                                 rd_kafka_event_topic_partition_list(event.get()), handle_.get());
+                break;
+            case RD_KAFKA_EVENT_ERROR:
+                on_client_error(rk_, rd_kafka_event_error(event.get()),
+                                rd_kafka_event_error_string(event.get()), handle_.get());
+                break;
+            default:
+                break;  // records fetched before the close: their next owner reads them
+        }
     }
 }
 
@@ -264,7 +428,20 @@ auto& open_impl(const ImplPtr& impl, const char* call) {
 }  // namespace
 
 Consumer::Consumer(ConsumerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
-Consumer::~Consumer() = default;
+Consumer::~Consumer() {
+    if (!impl_) {
+        return;
+    }
+    try {
+        impl_->close();
+    } catch (const std::exception& e) {
+        // Another thread is still inside this consumer's run(): freeing it
+        // would crash that thread. Leaking it is the lesser harm.
+        detail::log(LogCallback(), LogLevel::Error,
+                    fmt::format("~Consumer: {}; the consumer is leaked, not destroyed", e.what()));
+        (void)impl_.release();
+    }
+}
 Consumer::Consumer(Consumer&&) noexcept = default;
 Consumer& Consumer::operator=(Consumer&&) noexcept = default;
 
@@ -286,6 +463,12 @@ Error Consumer::commit() {
 
 void Consumer::run(const RecordHandler& handler, const std::atomic<bool>& stop) {
     open_impl(impl_, "run()").run(handler, stop);
+}
+
+void Consumer::wakeup() noexcept {
+    if (impl_) {
+        impl_->wakeup();
+    }
 }
 
 void Consumer::pause(const std::string& topic, std::int32_t partition) {

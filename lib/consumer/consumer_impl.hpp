@@ -5,10 +5,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstddef>
 #include <map>
 #include <memory>
+#include <optional>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -16,6 +21,7 @@
 
 #include "consumer/shared_consumer_handle.hpp"
 #include "detail/handles.hpp"
+#include "detail/logging.hpp"
 #include "relkafka/consumer.hpp"
 #include "relkafka/producer.hpp"
 
@@ -25,14 +31,13 @@ using TopicPartition = std::pair<std::string, std::int32_t>;
 
 // The commit cadence every policy but AtMostOnce shares: every N records, or
 // per poll batch when N is 0, and how a synchronous commit is retried.
-// The commit cadence every policy but AtMostOnce shares: every N records, or
-// per poll batch when N is 0, and how a synchronous commit is retried.
 struct Cadence {
     std::size_t every = 0;
     bool per_batch = false;
     bool asynchronous = false;
     int attempts = 1;
     std::chrono::milliseconds backoff{0};
+    std::chrono::milliseconds timeout{10000};  // of one synchronous attempt
 };
 
 Cadence cadence_of(const CommitPolicy& policy);
@@ -41,6 +46,8 @@ std::vector<PartitionOffset> to_offsets(const rd_kafka_topic_partition_list_t* l
 
 // "topic[partition]", as messages name a partition.
 std::string describe(std::string_view topic, std::int32_t partition);
+// "topic[partition]@offset, ..."
+std::string describe(const std::vector<PartitionOffset>& offsets);
 
 }  // namespace relkafka::detail
 
@@ -48,6 +55,8 @@ namespace relkafka {
 
 class Consumer::Impl {
 public:
+    using Clock = std::chrono::steady_clock;
+
     explicit Impl(ConsumerConfig config);
     ~Impl();
     Impl(const Impl&) = delete;
@@ -56,17 +65,19 @@ public:
     std::vector<Record> poll(std::chrono::milliseconds timeout);
     void mark_processed(const Record& record);
     Error commit_sync();
-    std::vector<Record> commit_before_handing_out(std::vector<Record> batch);
     void run(const RecordHandler& handler, const std::atomic<bool>& stop);
+    void wakeup() noexcept;
     void pause(const std::string& topic, std::int32_t partition, bool paused);
     std::vector<PartitionOffset> assignment() const;
     std::vector<PartitionOffset> stopped() const;
-    ConsumerCounters counters() const { return counters_; }
+    ConsumerCounters counters() const;
     void close();
     bool closed() const noexcept { return rk_ == nullptr; }
     rd_kafka_t* handle() const noexcept { return rk_; }
 
 private:
+    // librdkafka's callbacks. Each catches every exception: none may unwind
+    // through librdkafka's C frames.
     static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                              rd_kafka_topic_partition_list_t* partitions, void* opaque);
     static void on_offset_commit(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -79,17 +90,60 @@ private:
         return static_cast<detail::SharedConsumerHandle*>(opaque)->owner;
     }
 
+    // poll() and run() hold one while they use the handle, so that close()
+    // on another thread can stop them and wait, and close() inside them is
+    // refused.
+    class ActiveCall {
+    public:
+        ActiveCall(Impl& impl, const char* call);
+        ~ActiveCall();
+        ActiveCall(const ActiveCall&) = delete;
+        ActiveCall& operator=(const ActiveCall&) = delete;
+
+    private:
+        Impl& impl_;
+    };
+    bool closing() const noexcept { return closing_.load(std::memory_order_relaxed); }
+    // Waits until no poll()/run() is active on another thread; false if one
+    // still is at `deadline`. Throws UsageError if called inside one.
+    bool stop_active_calls(Clock::time_point deadline);
+
+    // rebalance.cpp
+    void rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
     void assign(rd_kafka_topic_partition_list_t* partitions);
     void revoke(rd_kafka_topic_partition_list_t* partitions);
+    void forget(rd_kafka_topic_partition_list_t* partitions);
+
+    // offset_tracker.cpp
+    std::vector<Record> commit_before_handing_out(std::vector<Record> batch);
     void commit_per_policy();
     void commit_async();
     // Processed offsets not yet committed, for the assigned partitions.
     detail::PartitionListHandle uncommitted() const;
+    // One commit of `offsets`, waiting for the broker's answer until
+    // `deadline`; updates what is known committed.
+    Error commit_once(rd_kafka_topic_partition_list_t* offsets, Clock::time_point deadline);
+    void confirm_committed(const rd_kafka_topic_partition_list_t* offsets);
+    void store_processed_offsets();
+    void report_commit(CommitResult&& result);
+    void commit_result(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* offsets);
+
+    // record_loop.cpp
     bool process(const Record& record, const RecordHandler& handler);
     void stop_at(const Record& record, const std::string& why);
     bool dead_letter(const Record& record, const std::string& why);
-    void report(const Error& error) const;
-    void report_commit(CommitResult&& result);
+    // Seeks each partition of batch[from..] back to its first record there,
+    // so that records fetched but not handed out are fetched again.
+    void rewind(const std::vector<Record>& batch, std::size_t from) noexcept;
+
+    // consumer.cpp
+    void serve_main_queue();
+    void leave_group(Clock::time_point deadline);
+    void report(const Error& error) const noexcept;
+    // Runs a user callback; an exception is logged and reported to on_error
+    // (unless on_error itself threw), never propagated.
+    template <class Callback, class Argument>
+    void notify(const Callback& callback, const char* name, const Argument& argument) const noexcept;
     void require_open(const char* call) const;
 
     ConsumerConfig config_;
@@ -97,8 +151,10 @@ private:
     // Shared with the Records handed out, which may outlive this Consumer.
     detail::SharedConsumerPtr handle_{new detail::SharedConsumerHandle()};
     rd_kafka_t* rk_ = nullptr;  // handle_'s, while open
-    detail::QueueHandle consumer_queue_;  // async commit results are served here
+    detail::QueueHandle consumer_queue_;  // records, rebalances, async commit results
     std::unique_ptr<Producer> dead_letters_;
+    // Set while close() runs: commits wait no longer than this.
+    std::optional<Clock::time_point> close_deadline_;
 
     // What the consumer knows of each assigned partition.
     struct PartitionState {
@@ -111,7 +167,6 @@ private:
     // come in runs of one partition: the last answer is kept.
     PartitionState* state_of(const rd_kafka_message_t* message);
     PartitionState* state_of(std::string_view topic, std::int32_t partition);
-    void store_processed_offsets();
 
     std::map<detail::TopicPartition, PartitionState> partitions_;
     PartitionState* last_state_ = nullptr;
@@ -119,7 +174,38 @@ private:
     std::int32_t last_partition_ = -1;
     std::size_t stopped_count_ = 0;
     std::size_t since_commit_ = 0;
-    ConsumerCounters counters_;
+
+    // Readable from any thread (counters()).
+    struct Counters {
+        std::atomic<std::size_t> processed{0}, handler_failures{0}, dead_lettered{0}, commits{0},
+            commits_failed{0}, commit_retries{0};
+    };
+    Counters counters_;
+
+    // Guards the fields below and rk_/consumer_queue_ against wakeup() and a
+    // close() from another thread.
+    mutable std::mutex lifecycle_;
+    std::condition_variable calls_left_;
+    int active_calls_ = 0;
+    std::thread::id active_thread_;
+    std::atomic<bool> closing_{false};
+    // Only the consumer's thread writes them: no atomic read-modify-write.
+    static void bump(std::atomic<std::size_t>& counter) noexcept {
+        counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
 };
+
+template <class Callback, class Argument>
+void Consumer::Impl::notify(const Callback& callback, const char* name,
+                            const Argument& argument) const noexcept {
+    if (!callback) {
+        return;
+    }
+    try {
+        callback(argument);
+    } catch (...) {
+        report(Error(ErrorCode::Fail, detail::callback_threw(config_.on_log, name)));
+    }
+}
 
 }  // namespace relkafka

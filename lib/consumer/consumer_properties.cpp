@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include <fmt/format.h>
+#include <librdkafka/rdkafka.h>
 
 #include "observability/statistics.hpp"
 
@@ -57,6 +58,35 @@ void validate_attempts(int attempts, std::chrono::milliseconds backoff, const ch
             fmt::format("{}.backoff = {} ms is negative: use 0 or more", field, backoff.count()));
 }
 
+template <class SyncPolicy>
+void validate_sync_commit(const SyncPolicy& p, const char* field) {
+    validate_attempts(p.attempts, p.backoff, field);
+    require(p.timeout.count() >= 1 && p.timeout.count() <= 3600000,
+            fmt::format("{}.timeout = {} ms is out of range: a commit attempt waits 1 .. 3600000 "
+                        "ms for the broker's answer",
+                        field, p.timeout.count()));
+}
+
+// librdkafka 2.10.0 (0x020a00ff) is the first without #4059; #4312 was fixed
+// in 2.3.0. What counts is the library linked at run time.
+constexpr int first_safe_cooperative_version = 0x020a0000;
+
+void require_safe_protocol(const ConsumerConfig& c) {
+    if (c.protocol != GroupProtocol::CooperativeSticky ||
+        rd_kafka_version() >= first_safe_cooperative_version) {
+        return;
+    }
+    throw ConfigError(fmt::format(
+        "ConsumerConfig::protocol = CooperativeSticky is refused with librdkafka {} (the version "
+        "linked at run time): a commit sent while a rebalance waits for other members fails "
+        "with ILLEGAL_GENERATION, which this librdkafka takes for a lost assignment, so every "
+        "record processed since the last commit is processed again, rebalance after rebalance "
+        "(librdkafka issue #4059, fixed in 2.10.0); and a member closed before its first "
+        "assignment aborts the process (#4312, fixed in 2.3.0). Use GroupProtocol::Eager (the "
+        "default), or link librdkafka 2.10.0 or later",
+        rd_kafka_version_str()));
+}
+
 // librdkafka's default for max.poll.interval.ms.
 constexpr long long default_max_poll_interval_ms = 300000;
 
@@ -101,10 +131,15 @@ void validate(const ConsumerConfig& c) {
     require_retries_within_poll_interval(c);
     require_statistics_interval(c.statistics_interval, "ConsumerConfig");
 
+    require_safe_protocol(c);
+    require(c.close_timeout.count() >= 0 && c.close_timeout.count() <= 3600000,
+            fmt::format("ConsumerConfig::close_timeout = {} ms is out of range: use 0 .. 3600000 ms",
+                        c.close_timeout.count()));
+
     if (const auto* sync = std::get_if<SyncCommit>(&c.commit)) {
-        validate_attempts(sync->attempts, sync->backoff, "SyncCommit");
+        validate_sync_commit(*sync, "SyncCommit");
     } else if (const auto* both = std::get_if<AsyncThenSync>(&c.commit)) {
-        validate_attempts(both->attempts, both->backoff, "AsyncThenSync");
+        validate_sync_commit(*both, "AsyncThenSync");
     } else if (const auto* autoc = std::get_if<AutoCommit>(&c.commit)) {
         require(autoc->interval.count() >= 1,
                 fmt::format("AutoCommit::interval = {} ms must be positive",

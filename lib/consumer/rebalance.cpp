@@ -6,19 +6,36 @@
 
 #include "consumer/consumer_impl.hpp"
 #include "detail/errors.hpp"
+#include "detail/logging.hpp"
 
 namespace relkafka {
 
 namespace {
 
+bool cooperative(rd_kafka_t* rk) {
+    return std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+}
+
 Error unassign(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions) {
-    if (std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0) {
+    if (cooperative(rk)) {
         detail::ErrorHandle error(rd_kafka_incremental_unassign(rk, partitions));
         if (error) {
             return detail::make_error(error.get(), "incremental unassign failed");
         }
     } else if (const rd_kafka_resp_err_t err = rd_kafka_assign(rk, nullptr)) {
         return detail::make_error(err, "unassign failed");
+    }
+    return {};
+}
+
+Error assign_in_librdkafka(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions) {
+    if (cooperative(rk)) {
+        detail::ErrorHandle error(rd_kafka_incremental_assign(rk, partitions));
+        if (error) {
+            return detail::make_error(error.get(), "incremental assign failed");
+        }
+    } else if (const rd_kafka_resp_err_t err = rd_kafka_assign(rk, partitions)) {
+        return detail::make_error(err, "assign failed");
     }
     return {};
 }
@@ -32,16 +49,35 @@ void Consumer::Impl::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     Impl* self = owner_of(opaque);
     if (self == nullptr) {
         unassign(rk, partitions);  // closed: nothing left to commit
-    } else if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        self->assign(partitions);
+        return;
+    }
+    try {
+        self->rebalance(err, partitions);
+    } catch (...) {
+        // Our own bookkeeping failed (out of memory): librdkafka must still
+        // see the assignment change, or the group waits for this member.
+        self->report(Error(ErrorCode::Fail,
+                           detail::callback_threw(self->config_.on_log, "the rebalance handling")));
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+            assign_in_librdkafka(rk, partitions);
+        } else {
+            self->forget(partitions);
+            unassign(rk, partitions);
+        }
+    }
+}
+
+void Consumer::Impl::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions) {
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        assign(partitions);
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-        self->revoke(partitions);
+        revoke(partitions);
     } else {
-        self->report(detail::make_error(err, "rebalance failed"));
-        self->partitions_.clear();
-        self->last_state_ = nullptr;
-        self->stopped_count_ = 0;
-        rd_kafka_assign(rk, nullptr);
+        report(detail::make_error(err, "rebalance failed"));
+        partitions_.clear();
+        last_state_ = nullptr;
+        stopped_count_ = 0;
+        rd_kafka_assign(rk_, nullptr);
     }
 }
 
@@ -49,28 +85,56 @@ void Consumer::Impl::assign(rd_kafka_topic_partition_list_t* partitions) {
     for (int i = 0; i < partitions->cnt; ++i) {
         partitions_.try_emplace({partitions->elems[i].topic, partitions->elems[i].partition});
     }
-    if (std::strcmp(rd_kafka_rebalance_protocol(rk_), "COOPERATIVE") == 0) {
-        detail::ErrorHandle error(rd_kafka_incremental_assign(rk_, partitions));
-        if (error) {
-            report(detail::make_error(error.get(), "incremental assign failed"));
-        }
-    } else {
-        rd_kafka_assign(rk_, partitions);
+    if (const Error error = assign_in_librdkafka(rk_, partitions)) {
+        report(error);
     }
-    if (config_.on_rebalance) {
-        config_.on_rebalance({true, to_offsets(partitions)});
-    }
+    notify(config_.on_rebalance, "ConsumerConfig::on_rebalance",
+           RebalanceEvent{true, false, to_offsets(partitions)});
 }
 
 void Consumer::Impl::revoke(rd_kafka_topic_partition_list_t* partitions) {
-    // Everything processed on these partitions is committed before another
-    // member can be given them (AtMostOnce committed it already).
-    if (std::holds_alternative<AutoCommit>(config_.commit)) {
+    // Lost partitions already belong to another member: a commit would be
+    // refused (and librdkafka 2.0.2 takes a refused commit for yet another
+    // lost assignment). What they processed since the last commit repeats.
+    const bool lost = rd_kafka_assignment_lost(rk_) != 0;
+    if (lost) {
+        std::vector<PartitionOffset> uncommitted_ranges;
+        for (int i = 0; i < partitions->cnt; ++i) {
+            const PartitionState* state =
+                state_of(partitions->elems[i].topic, partitions->elems[i].partition);
+            if (state != nullptr && state->processed > state->committed) {
+                uncommitted_ranges.push_back(
+                    {partitions->elems[i].topic, partitions->elems[i].partition, state->committed});
+            }
+        }
+        report(Error(ErrorCode::AssignmentLost,
+                     fmt::format("consumer {} lost {} partition(s) without a revocation (dropped "
+                                 "from the group, e.g. session.timeout.ms or max.poll.interval.ms "
+                                 "exceeded, or a commit of a stale generation); {}",
+                                 config_.group_id, partitions->cnt,
+                                 uncommitted_ranges.empty()
+                                     ? std::string("nothing processed was left uncommitted")
+                                     : "records processed after these committed offsets are "
+                                       "processed again by their next owner: " +
+                                           detail::describe(uncommitted_ranges)),
+                     true));
+    } else if (std::holds_alternative<AutoCommit>(config_.commit)) {
         store_processed_offsets();
+        (void)commit_sync();
+    } else if (!std::holds_alternative<AtMostOnce>(config_.commit)) {
+        // Everything processed is committed before another member can be
+        // given these partitions (AtMostOnce committed it already).
+        (void)commit_sync();
     }
-    if (!std::holds_alternative<AtMostOnce>(config_.commit)) {
-        commit_sync();
+    forget(partitions);
+    if (const Error error = unassign(rk_, partitions)) {
+        report(error);
     }
+    notify(config_.on_rebalance, "ConsumerConfig::on_rebalance",
+           RebalanceEvent{false, lost, to_offsets(partitions)});
+}
+
+void Consumer::Impl::forget(rd_kafka_topic_partition_list_t* partitions) {
     for (int i = 0; i < partitions->cnt; ++i) {
         const auto it = partitions_.find({partitions->elems[i].topic, partitions->elems[i].partition});
         if (it != partitions_.end()) {
@@ -79,12 +143,6 @@ void Consumer::Impl::revoke(rd_kafka_topic_partition_list_t* partitions) {
         }
     }
     last_state_ = nullptr;
-    if (const Error error = unassign(rk_, partitions)) {
-        report(error);
-    }
-    if (config_.on_rebalance) {
-        config_.on_rebalance({false, to_offsets(partitions)});
-    }
 }
 
 }  // namespace relkafka

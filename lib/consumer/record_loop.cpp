@@ -7,6 +7,7 @@
 
 #include "consumer/consumer_impl.hpp"
 #include "detail/errors.hpp"
+#include "detail/logging.hpp"
 #include "consumer/dead_letter.hpp"
 #include "detail/records.hpp"
 
@@ -24,15 +25,30 @@ using detail::describe;
 using std::chrono::milliseconds;
 
 void Consumer::Impl::run(const RecordHandler& handler, const std::atomic<bool>& stop) {
-    require_open("run()");
+    const ActiveCall active(*this, "run()");
     if (!handler) {
         throw UsageError("run() needs a handler");
     }
-    while (!stop.load()) {
-        for (const Record& record : poll(milliseconds(100))) {
-            if (stop.load()) {
-                break;  // the rest is redelivered
+    while (!stop.load() && !closing()) {
+        const std::vector<Record> batch = poll(milliseconds(100));
+        // However this batch is left — stop, close, an exception — the
+        // records not handed to the handler are fetched again: never
+        // skipped, never committed unprocessed.
+        struct RewindTheRest {
+            Impl& impl;
+            const std::vector<Record>& batch;
+            std::size_t next = 0;
+            ~RewindTheRest() {
+                if (next < batch.size()) {
+                    impl.rewind(batch, next);
+                }
             }
+        } rest{*this, batch};
+        for (; rest.next < batch.size(); ++rest.next) {
+            if (stop.load() || closing()) {
+                break;
+            }
+            const Record& record = batch[rest.next];
             if (stopped_count_ != 0) {
                 const PartitionState* state = state_of(detail::RecordAccess::message(record));
                 if (state != nullptr && state->stopped_at >= 0) {
@@ -43,6 +59,35 @@ void Consumer::Impl::run(const RecordHandler& handler, const std::atomic<bool>& 
                 mark_processed(record);
             }
         }
+    }
+}
+
+void Consumer::Impl::rewind(const std::vector<Record>& batch, std::size_t from) noexcept {
+    try {
+        detail::PartitionListHandle positions(rd_kafka_topic_partition_list_new(0));
+        for (std::size_t i = from; i < batch.size(); ++i) {
+            const rd_kafka_message_t* m = detail::RecordAccess::message(batch[i]);
+            const PartitionState* state = m != nullptr ? state_of(m) : nullptr;
+            if (state == nullptr || state->stopped_at >= 0) {
+                continue;  // revoked (its next owner reads it) / already sought back
+            }
+            const char* topic = rd_kafka_topic_name(m->rkt);
+            if (rd_kafka_topic_partition_list_find(positions.get(), topic, m->partition) == nullptr) {
+                rd_kafka_topic_partition_list_add(positions.get(), topic, m->partition)->offset =
+                    m->offset;
+            }
+        }
+        if (positions->cnt == 0) {
+            return;
+        }
+        // Asynchronous: the seek's barrier drops what was fetched before it
+        // at once, so the next poll() cannot see past these offsets.
+        detail::ErrorHandle error(rd_kafka_seek_partitions(rk_, positions.get(), 0));
+        if (error) {
+            report(detail::make_error(error.get(), "seeking back to records not handed out failed"));
+        }
+    } catch (...) {
+        report(Error(ErrorCode::Fail, detail::callback_threw(config_.on_log, "rewinding a batch")));
     }
 }
 
@@ -60,7 +105,7 @@ bool Consumer::Impl::process(const Record& record, const RecordHandler& handler)
         } catch (...) {
             why = "the handler threw a non-std::exception";
         }
-        ++counters_.handler_failures;
+        bump(counters_.handler_failures);
         if (attempt < config_.retry.attempts) {
             std::this_thread::sleep_for(config_.retry.backoff);
         }
@@ -89,7 +134,7 @@ bool Consumer::Impl::dead_letter(const Record& record, const std::string& why) {
                      d.error.retriable()));
         return false;
     }
-    ++counters_.dead_lettered;
+    bump(counters_.dead_lettered);
     return true;
 }
 

@@ -1,8 +1,13 @@
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <deque>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
 
 #include <librdkafka/rdkafka.h>
 
@@ -35,10 +40,35 @@ public:
     void release(std::size_t references = 1) noexcept {
         if (refs_.fetch_sub(references, std::memory_order_acq_rel) == references) {
             if (rk_ != nullptr) {
-                rd_kafka_destroy(rk_);
+                // The owner has closed the consumer: librdkafka must not
+                // close it again. If that close ran out of time with the
+                // group coordinator unreachable, this waits for librdkafka
+                // to give up on the commits queued for the coordinator
+                // (session.timeout.ms after the close began).
+                rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
             }
             delete this;
         }
+    }
+
+    // A broker failure librdkafka logs (facility "FAIL", on its threads) also
+    // arrives as an error event with the same text. Without on_error the
+    // event is logged only if its line was not: each error once.
+    void remember_logged_failure(std::string_view text) {
+        std::lock_guard<std::mutex> lock(failures_mutex_);
+        if (logged_failures_.size() == 16) {
+            logged_failures_.pop_front();
+        }
+        logged_failures_.emplace_back(text);
+    }
+    bool take_logged_failure(std::string_view text) {
+        std::lock_guard<std::mutex> lock(failures_mutex_);
+        const auto it = std::find(logged_failures_.begin(), logged_failures_.end(), text);
+        if (it == logged_failures_.end()) {
+            return false;
+        }
+        logged_failures_.erase(it);
+        return true;
     }
 
     // Set by the Consumer while it is open; read by callbacks on its thread.
@@ -51,6 +81,8 @@ private:
 
     rd_kafka_t* rk_ = nullptr;
     std::atomic<std::size_t> refs_{1};
+    std::mutex failures_mutex_;
+    std::deque<std::string> logged_failures_;
 };
 
 struct ReleaseReference {

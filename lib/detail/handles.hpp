@@ -14,6 +14,7 @@ struct KafkaDeleter {
     void operator()(rd_kafka_error_t* error) const noexcept { rd_kafka_error_destroy(error); }
     void operator()(rd_kafka_queue_t* queue) const noexcept { rd_kafka_queue_destroy(queue); }
     void operator()(rd_kafka_message_t* message) const noexcept { rd_kafka_message_destroy(message); }
+    void operator()(rd_kafka_event_t* event) const noexcept { rd_kafka_event_destroy(event); }
     void operator()(rd_kafka_topic_partition_list_t* list) const noexcept {
         rd_kafka_topic_partition_list_destroy(list);
     }
@@ -25,6 +26,7 @@ using HeadersHandle = std::unique_ptr<rd_kafka_headers_t, KafkaDeleter>;
 using ErrorHandle = std::unique_ptr<rd_kafka_error_t, KafkaDeleter>;
 using QueueHandle = std::unique_ptr<rd_kafka_queue_t, KafkaDeleter>;
 using MessageHandle = std::unique_ptr<rd_kafka_message_t, KafkaDeleter>;
+using EventHandle = std::unique_ptr<rd_kafka_event_t, KafkaDeleter>;
 using PartitionListHandle = std::unique_ptr<rd_kafka_topic_partition_list_t, KafkaDeleter>;
 
 }  // namespace relkafka::detail

@@ -35,7 +35,7 @@ std::vector<std::pair<std::string, std::string>> relkafka_consumer_properties(
         {"enable.auto.commit", kind == CommitKind::Auto ? "true" : "false"},
         {"auto.commit.interval.ms", "5000"},
         {"enable.auto.offset.store", "false"},
-        {"partition.assignment.strategy", "cooperative-sticky"},
+        {"partition.assignment.strategy", "range,roundrobin"},
         {"isolation.level", "read_committed"},
     };
 }
@@ -82,6 +82,8 @@ RawConsumer::RawConsumer(const BenchCluster& cluster, CommitKind kind) : kind_(k
     rd_kafka_conf_t* conf = raw_conf(properties, "raw consumer");
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_rebalance_cb(conf, &RawConsumer::on_rebalance);
+    // A careful hand-written consumer takes its error events, as the facade does.
+    rd_kafka_conf_set_error_cb(conf, [](rd_kafka_t*, int, const char*, void*) {});
     if (kind == CommitKind::Auto) {
         rd_kafka_conf_set_offset_commit_cb(conf, &RawConsumer::on_commit);  // timer commits
     }
@@ -162,21 +164,21 @@ void RawConsumer::on_commit(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic
 
 void RawConsumer::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+    // Eager, as the facade's default protocol.
     auto* self = static_cast<RawConsumer*>(opaque);
-    rd_kafka_error_t* error = nullptr;
+    rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR_NO_ERROR;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        error = rd_kafka_incremental_assign(rk, partitions);
+        result = rd_kafka_assign(rk, partitions);
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
         if (self->kind_ != CommitKind::AtMostOnce) {
             self->commit(false);
         }
-        error = rd_kafka_incremental_unassign(rk, partitions);
+        result = rd_kafka_assign(rk, nullptr);
     } else {
         rd_kafka_assign(rk, nullptr);
     }
-    if (error != nullptr) {
+    if (result != RD_KAFKA_RESP_ERR_NO_ERROR) {
         ++self->failures_;
-        rd_kafka_error_destroy(error);
     }
 }
 

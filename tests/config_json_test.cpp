@@ -58,7 +58,13 @@ TEST_CASE("a consumer config round-trips through JSON, for every commit policy")
     SECTION("async") { config.commit = relkafka::AsyncCommit{30}; }
     SECTION("auto") { config.commit = relkafka::AutoCommit{900ms}; }
     SECTION("at most once") { config.commit = relkafka::AtMostOnce{}; }
-    SECTION("with a dead-letter topic") { config.dead_letter = relkafka::DeadLetter{"poison"}; }
+    SECTION("with a dead-letter topic") {
+        relkafka::DeadLetter poison;
+        poison.topic = "poison";
+        poison.timeout = 2500ms;
+        poison.producer_overrides["linger.ms"] = "2";
+        config.dead_letter = poison;
+    }
 
     const ConsumerConfig back = ConsumerConfig::from_json(config.to_json());
     CHECK(back.commit.index() == config.commit.index());

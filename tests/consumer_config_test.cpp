@@ -4,6 +4,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "consumer/dead_letter.hpp"
 #include "relkafka/consumer.hpp"
 
 using namespace std::chrono_literals;
@@ -183,4 +184,41 @@ TEST_CASE("a closed consumer refuses calls with a clear error") {
     CHECK_THROWS_WITH(consumer.commit(), Contains("commit() on a closed Consumer"));
     CHECK_THROWS_WITH(consumer.poll(10ms), Contains("poll() on a closed Consumer"));
     consumer.close();  // closing twice is harmless
+}
+
+// The dead-letter producer used to get bootstrap_servers and on_log only: on
+// a SASL/SSL cluster it could not connect.
+TEST_CASE("the dead-letter producer takes the consumer's connection settings, then its own") {
+    auto config = valid_config();
+    config.overrides["security.protocol"] = "SASL_SSL";
+    config.overrides["sasl.mechanisms"] = "PLAIN";
+    config.overrides["sasl.username"] = "billing";
+    config.overrides["sasl.password"] = "s3cret-value";
+    config.overrides["client.id"] = "billing-7";
+    config.overrides["session.timeout.ms"] = "6000";  // a consumer's own
+    relkafka::DeadLetter dlt;
+    dlt.timeout = 4s;
+    dlt.producer_overrides["linger.ms"] = "1";
+    dlt.producer_overrides["client.id"] = "billing-7-dlt";
+    config.dead_letter = dlt;
+
+    const relkafka::ProducerConfig producer = relkafka::detail::dead_letter_producer_config(config);
+    CHECK(producer.bootstrap_servers == config.bootstrap_servers);
+    CHECK(producer.overrides.at("security.protocol") == "SASL_SSL");
+    CHECK(producer.overrides.at("sasl.password") == "s3cret-value");
+    CHECK(producer.overrides.at("client.id") == "billing-7-dlt");
+    CHECK(producer.overrides.at("linger.ms") == "1");
+    CHECK(producer.overrides.count("session.timeout.ms") == 0);
+    CHECK(producer.retry.delivery_timeout == 4s);
+
+    SECTION("a dead-letter override a producer policy owns is refused, naming both") {
+        config.dead_letter->producer_overrides["acks"] = "1";
+        CHECK_THROWS_WITH(Consumer(config), Contains("ConsumerConfig::dead_letter") &&
+                                                Contains("acks") &&
+                                                !Contains("s3cret-value"));
+    }
+    SECTION("a dead-letter timeout out of range is refused") {
+        config.dead_letter->timeout = 0ms;
+        CHECK_THROWS_WITH(Consumer(config), Contains("DeadLetter::timeout = 0 ms"));
+    }
 }

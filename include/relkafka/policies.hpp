@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <string>
 #include <variant>
 
@@ -155,8 +156,24 @@ struct ProcessingRetry {
 /// Where records go whose handler failed every attempt. An empty topic
 /// means "<original topic>.DLT". Without a DeadLetter policy, the consumer
 /// pauses the partition at the failing record instead, never skipping it.
+///
+/// A dead-lettered record carries its key, value, headers and timestamp, and
+/// the headers relkafka.dlt.original.topic, .original.partition,
+/// .original.offset, relkafka.dlt.error and relkafka.dlt.attempts. The topic
+/// must exist or be auto-created by the cluster. The write goes through a
+/// Producer of its own, with the consumer's connection and security settings
+/// (bootstrap servers; the overrides security.*, sasl.*, ssl.*, client.id,
+/// socket.*, reconnect.*, broker.address.*, api.version.*,
+/// broker.version.fallback, debug, log_level) and `producer_overrides` on
+/// top, validated as any ProducerConfig when the Consumer is built. A write
+/// that fails within `timeout` stops the partition at the record (see
+/// Consumer::stopped()); a record written is committed at once.
 struct DeadLetter {
     std::string topic;
+    /// The longest one write may take (its delivery timeout).
+    std::chrono::milliseconds timeout{10000};
+    /// librdkafka producer properties for the dead-letter producer only.
+    std::map<std::string, std::string> producer_overrides;
 };
 
 }  // namespace relkafka

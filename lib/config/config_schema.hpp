@@ -109,7 +109,11 @@ void describe(V& v, ConsumerConfig& c) {
         v.field("backoff_ms", c.retry.backoff);
     });
     v.optional_object("dead_letter", c.dead_letter,
-                      [&](DeadLetter& d) { v.field("topic", d.topic); });
+                      [&](DeadLetter& d) {
+                          v.field("topic", d.topic);
+                          v.field("timeout_ms", d.timeout);
+                          v.field("producer_overrides", d.producer_overrides);
+                      });
     v.field("max_batch", c.max_batch);
     v.field("close_timeout_ms", c.close_timeout);
     v.field("statistics_interval_ms", c.statistics_interval);

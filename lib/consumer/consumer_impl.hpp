@@ -132,6 +132,7 @@ private:
     bool process(const Record& record, const RecordHandler& handler);
     void stop_at(const Record& record, const std::string& why);
     bool dead_letter(const Record& record, const std::string& why);
+    void commit_dead_lettered();
     // Seeks each partition of batch[from..] back to its first record there,
     // so that records fetched but not handed out are fetched again.
     void rewind(const std::vector<Record>& batch, std::size_t from) noexcept;

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
 
+#include "consumer/dead_letter.hpp"
+#include "detail/producer_properties.hpp"
 #include "observability/statistics.hpp"
 
 namespace relkafka::detail {
@@ -147,6 +149,18 @@ void validate(const ConsumerConfig& c) {
     }
 
     if (c.dead_letter) {
+        require(c.dead_letter->timeout.count() >= 1 && c.dead_letter->timeout.count() <= 3600000,
+                fmt::format("DeadLetter::timeout = {} ms is out of range: a dead-letter write "
+                            "may take 1 .. 3600000 ms",
+                            c.dead_letter->timeout.count()));
+        try {
+            validate(dead_letter_producer_config(c));
+        } catch (const ConfigError& e) {
+            throw ConfigError(fmt::format(
+                "ConsumerConfig::dead_letter: the dead-letter producer (the consumer's connection "
+                "settings plus DeadLetter::producer_overrides) is refused: {}",
+                e.what()));
+        }
         for (const auto& topic : c.topics) {
             const std::string target =
                 c.dead_letter->topic.empty() ? topic + ".DLT" : c.dead_letter->topic;

@@ -1,5 +1,9 @@
 #include "consumer/dead_letter.hpp"
 
+#include <algorithm>
+#include <iterator>
+#include <string_view>
+
 #include "detail/records.hpp"
 
 namespace relkafka::detail {
@@ -19,6 +23,44 @@ Message dead_letter_message(const Record& record, const DeadLetter& policy, cons
     m.headers.push_back({dlt_attempts_header, std::to_string(attempts)});
     m.timestamp = record.timestamp();
     return m;
+}
+
+namespace {
+
+// Consumer overrides that say how to reach and talk to the cluster, and so
+// apply to the dead-letter producer too.
+bool is_connection_property(std::string_view name) {
+    constexpr std::string_view prefixes[] = {"security.", "sasl.", "ssl.", "ssl_", "socket.",
+                                             "reconnect.", "broker.address.", "api.version."};
+    constexpr std::string_view names[] = {"client.id", "broker.version.fallback", "debug",
+                                          "log_level", "enable.ssl.certificate.verification"};
+    for (const std::string_view prefix : prefixes) {
+        if (name.substr(0, prefix.size()) == prefix) {
+            return true;
+        }
+    }
+    return std::find(std::begin(names), std::end(names), name) != std::end(names);
+}
+
+}  // namespace
+
+ProducerConfig dead_letter_producer_config(const ConsumerConfig& consumer) {
+    ProducerConfig producer;
+    producer.bootstrap_servers = consumer.bootstrap_servers;
+    producer.on_log = consumer.on_log;
+    for (const auto& [name, value] : consumer.overrides) {
+        if (is_connection_property(name)) {
+            producer.overrides[name] = value;
+        }
+    }
+    if (consumer.dead_letter) {
+        producer.retry.delivery_timeout = consumer.dead_letter->timeout;
+        for (const auto& [name, value] : consumer.dead_letter->producer_overrides) {
+            producer.overrides[name] = value;
+        }
+    }
+    producer.close_timeout = consumer.close_timeout;
+    return producer;
 }
 
 }  // namespace relkafka::detail

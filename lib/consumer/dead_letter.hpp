@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "relkafka/config.hpp"
 #include "relkafka/message.hpp"
 #include "relkafka/policies.hpp"
 #include "relkafka/record.hpp"
@@ -19,5 +20,9 @@ inline constexpr const char* dlt_attempts_header = "relkafka.dlt.attempts";
 // key, value, headers and timestamp, plus where it came from and why it failed.
 Message dead_letter_message(const Record& record, const DeadLetter& policy, const std::string& error,
                             int attempts);
+
+// The dead-letter producer's settings: the consumer's connection and
+// security settings, then DeadLetter::producer_overrides. Not validated.
+ProducerConfig dead_letter_producer_config(const ConsumerConfig& consumer);
 
 }  // namespace relkafka::detail

@@ -55,11 +55,27 @@ void Consumer::Impl::run(const RecordHandler& handler, const std::atomic<bool>& 
                     continue;  // stopped earlier in this batch
                 }
             }
+            const std::size_t dead_lettered = counters_.dead_lettered.load(std::memory_order_relaxed);
             if (process(record, handler)) {
                 mark_processed(record);
+                if (counters_.dead_lettered.load(std::memory_order_relaxed) != dead_lettered) {
+                    commit_dead_lettered();
+                }
             }
         }
     }
+}
+
+// A dead-lettered record is committed at once: a rebalance right after must
+// not hand it to a member that dead-letters it again.
+void Consumer::Impl::commit_dead_lettered() {
+    if (std::holds_alternative<AtMostOnce>(config_.commit)) {
+        return;  // committed before it was handed out
+    }
+    if (std::holds_alternative<AutoCommit>(config_.commit)) {
+        store_processed_offsets();
+    }
+    (void)commit_sync();  // a failure is reported to on_commit and the log
 }
 
 void Consumer::Impl::rewind(const std::vector<Record>& batch, std::size_t from) noexcept {
@@ -119,18 +135,19 @@ bool Consumer::Impl::process(const Record& record, const RecordHandler& handler)
 
 bool Consumer::Impl::dead_letter(const Record& record, const std::string& why) {
     if (!dead_letters_) {
-        ProducerConfig producer;
-        producer.bootstrap_servers = config_.bootstrap_servers;
-        producer.on_log = config_.on_log;
-        dead_letters_ = std::make_unique<Producer>(std::move(producer));
+        dead_letters_ = std::make_unique<Producer>(detail::dead_letter_producer_config(config_));
     }
     const Delivery d = dead_letters_->send_sync(
         detail::dead_letter_message(record, *config_.dead_letter, why, config_.retry.attempts));
     if (!d.ok()) {
         report(Error(d.error.code(),
-                     fmt::format("could not dead-letter {} offset {}: {}",
+                     fmt::format("could not dead-letter {} offset {} to \"{}\" within "
+                                 "DeadLetter::timeout ({} ms): {}",
                                  describe(record.topic(), record.partition()), record.offset(),
-                                 d.error.message()),
+                                 config_.dead_letter->topic.empty()
+                                     ? std::string(record.topic()) + ".DLT"
+                                     : config_.dead_letter->topic,
+                                 config_.dead_letter->timeout.count(), d.error.message()),
                      d.error.retriable()));
         return false;
     }
@@ -152,10 +169,14 @@ void Consumer::Impl::stop_at(const Record& record, const std::string& why) {
     detail::ErrorHandle error(rd_kafka_seek_partitions(rk_, position.get(), -1));
     report(Error(ErrorCode::Fail,
                  fmt::format("handler failed on {} offset {} after {} attempts ({}); the partition "
-                             "is paused at that record and nothing past it is committed: fix the "
-                             "cause and resume() or restart, or set ConsumerConfig::dead_letter",
+                             "is paused at that record and nothing past it is committed: {}",
                              describe(topic, record.partition()), record.offset(),
-                             config_.retry.attempts, why)));
+                             config_.retry.attempts, why,
+                             config_.dead_letter
+                                 ? "the dead-letter write failed too (reported before this); "
+                                   "resume() once the dead-letter topic can be written, or restart"
+                                 : "fix the cause and resume() or restart, or set "
+                                   "ConsumerConfig::dead_letter")));
 }
 
 }  // namespace relkafka

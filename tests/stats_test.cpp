@@ -297,7 +297,7 @@ TEST_CASE("a consumer's statistics show the committed offset and lag of what it 
     cluster.produce_stream(audit, count);
 
     StatisticsLog stats;
-    auto config = cluster.consumer_config("stats-group", topic);
+    auto config = cluster.consumer_config(cluster.group("stats"), topic);
     config.statistics_interval = 100ms;
     config.on_statistics = stats.callback();
     Consumer consumer(std::move(config));

@@ -7,12 +7,16 @@
 //
 // Without --brokers it starts an embedded mock cluster, points both configs
 // at it and drops their security settings (the mock is plaintext), and says so.
+// With --brokers the files' security settings are used as they are: a
+// certificate or key they name must exist, or the client is refused and the
+// program says which file and setting, and exits with status 1.
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <relkafka/consumer.hpp>
@@ -32,6 +36,18 @@ void use_plaintext(std::map<std::string, std::string>& overrides) {
         const bool security = it->first.rfind("sasl.", 0) == 0 || it->first.rfind("ssl.", 0) == 0 ||
                               it->first == "security.protocol";
         it = security ? overrides.erase(it) : std::next(it);
+    }
+}
+
+// librdkafka checks some settings only when a client is created (the files
+// that ssl.*.location names, for one): its ConfigError names the setting.
+void refused(const char* client, const std::string& file, const relkafka::ConfigError& e, bool plaintext) {
+    std::fprintf(stderr, "cannot create the %s with the configuration from %s: %s\n", client, file.c_str(),
+                 e.what());
+    if (!plaintext) {
+        std::fprintf(stderr,
+                     "with --brokers the file's security settings are used as they are: edit its "
+                     "\"overrides\" for your cluster (the shipped files name example certificates)\n");
     }
 }
 
@@ -81,33 +97,45 @@ int main(int argc, char** argv) {
     constexpr int count = 100;
     const std::string topic = consumer_config.topics.front();
     {
-        relkafka::Producer producer(producer_config);
+        std::optional<relkafka::Producer> producer;
+        try {
+            producer.emplace(producer_config);
+        } catch (const relkafka::ConfigError& e) {
+            refused("producer", producer_file, e, mock != nullptr);
+            return EXIT_FAILURE;
+        }
         for (int n = 0; n < count; ++n) {
             relkafka::Message m;
             m.topic = topic;
             m.value = "order " + std::to_string(n);
-            producer.send(std::move(m), [](relkafka::Delivery&& d) {
+            producer->send(std::move(m), [](relkafka::Delivery&& d) {
                 if (!d.ok()) {
                     std::fprintf(stderr, "not delivered: %s\n", d.error.to_string().c_str());
                 }
             });
         }
-        if (!producer.close(30s).empty()) {
+        if (!producer->close(30s).empty()) {
             return 1;
         }
     }
 
     std::atomic<bool> stop{false};
     std::atomic<int> processed{0};
-    relkafka::Consumer consumer(consumer_config);
-    consumer.run(
+    std::optional<relkafka::Consumer> consumer;
+    try {
+        consumer.emplace(consumer_config);
+    } catch (const relkafka::ConfigError& e) {
+        refused("consumer", consumer_file, e, mock != nullptr);
+        return EXIT_FAILURE;
+    }
+    consumer->run(
         [&](const relkafka::Record&) {
             if (++processed == count) {
                 stop = true;
             }
         },
         stop);
-    consumer.close();
+    consumer->close();
     std::printf("produced %d and consumed %d records with the configs from JSON\n", count, processed.load());
     return processed == count ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -121,7 +121,7 @@ using Settle = std::function<void(std::int64_t, const std::vector<Member*>&, con
 void stream_through_membership_changes(TestCluster& cluster, relkafka::GroupProtocol protocol,
                                        HandledLog& handled, const Settle& settle) {
     const auto topic = cluster.create_topic("rebalance", group_partitions, 1);
-    auto config = cluster.consumer_config(std::string(protocol_name(protocol)) + "-group", topic);
+    auto config = cluster.consumer_config(cluster.group(protocol_name(protocol)), topic);
     config.protocol = protocol;
     config.commit = relkafka::AsyncThenSync{};
 
@@ -248,7 +248,7 @@ TEST_CASE("a consumer killed without close: what it processed since its last com
     StreamAudit audit(topic);
     constexpr int count = 1000, crash_after = 430, every = 100;
     cluster.produce_stream(audit, count);
-    const std::string group = "killed-group";
+    const std::string group = cluster.group("killed");
 
     // The victim runs in its own process and dies there.
     const std::string command = std::string(RELKAFKA_CRASHING_CONSUMER) + " " +
@@ -329,7 +329,7 @@ std::vector<relkafka::CommitResult> process_through_commit_errors(
     const auto topic = cluster.create_topic("commit-errors", 4, 1);
     StreamAudit audit(topic);
     cluster.produce_stream(audit, commit_stream);
-    const std::string group = "commit-errors";
+    const std::string group = cluster.group("commit-errors");
     cluster.mock()->set_coordinator("group", group, 1);
 
     auto config = cluster.consumer_config(group, topic);
@@ -401,7 +401,7 @@ TEST_CASE("AtMostOnce hands out no batch whose commit failed") {
     const auto topic = cluster.create_topic("amo-commit-errors", 4, 1);
     StreamAudit audit(topic);
     cluster.produce_stream(audit, commit_stream);
-    const std::string group = "amo-commit-errors";
+    const std::string group = cluster.group("amo-commit-errors");
     cluster.mock()->set_coordinator("group", group, 1);
 
     auto config = cluster.consumer_config(group, topic);

@@ -44,7 +44,7 @@ TEST_CASE("after close, the group resumes exactly after the last processed recor
     StreamAudit audit(topic);
     cluster.produce_stream(audit, stream_size);
 
-    auto config = cluster.consumer_config("resume-group", topic);
+    auto config = cluster.consumer_config(cluster.group("resume"), topic);
     config.commit = policy;
     HandledLog first, second;
     {
@@ -77,7 +77,7 @@ TEST_CASE("AtMostOnce commits each batch before handing it out") {
     StreamAudit audit(topic);
     cluster.produce_stream(audit, stream_size);
 
-    auto config = cluster.consumer_config("amo-group", topic);
+    auto config = cluster.consumer_config(cluster.group("amo"), topic);
     config.commit = relkafka::AtMostOnce{};
     config.max_batch = 50;
     HandledLog first, second;
@@ -113,7 +113,7 @@ TEST_CASE("a failing handler is retried, then its record goes to the dead-letter
     cluster.produce_stream(audit, stream_size);
     const std::int64_t poison = 417;
 
-    auto config = cluster.consumer_config("dlt-group", topic);
+    auto config = cluster.consumer_config(cluster.group("dlt"), topic);
     config.retry = {3, 10ms};
     config.dead_letter = relkafka::DeadLetter{};
     HandledLog handled;
@@ -186,7 +186,7 @@ TEST_CASE("without a dead-letter topic the partition stops at the failing record
     }
     const auto after_poison = static_cast<std::size_t>(in_poison_partition - poison.offset - 1);
 
-    auto config = cluster.consumer_config("stop-group", topic);
+    auto config = cluster.consumer_config(cluster.group("stop"), topic);
     config.retry = {2, 10ms};
     std::vector<relkafka::Error> errors;
     config.on_error = [&](const relkafka::Error& e) { errors.push_back(e); };
@@ -240,7 +240,7 @@ TEST_CASE("records outlive the consumer that returned them, on any thread") {
 
     std::vector<Record> kept;
     {
-        Consumer consumer(cluster.consumer_config("outlive-group", topic));
+        Consumer consumer(cluster.consumer_config(cluster.group("outlive"), topic));
         const auto until = std::chrono::steady_clock::now() + 60s;
         while (kept.size() < 200 && std::chrono::steady_clock::now() < until) {
             for (Record& r : consumer.poll(100ms)) {

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <unistd.h>
+
 #include <librdkafka/rdkafka.h>
 
 #include "relkafka/producer.hpp"
@@ -13,11 +15,13 @@ namespace relkafka::test {
 
 namespace {
 
+// Time, process and a counter: unique across runs, and across test
+// processes started in the same millisecond (ctest -j).
 std::string unique_suffix() {
     static std::atomic<int> counter{0};
     const auto now = std::chrono::system_clock::now().time_since_epoch();
     return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()) + "-" +
-           std::to_string(counter.fetch_add(1));
+           std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
 }
 
 // CreateTopics on a real cluster through librdkafka's admin API.
@@ -92,6 +96,12 @@ std::string TestCluster::create_topic(std::string_view prefix, int partitions,
     return topic;
 }
 
+std::string TestCluster::group(std::string_view prefix) {
+    std::string name = std::string(prefix) + "-" + unique_suffix();
+    groups_.insert(name);
+    return name;
+}
+
 ProducerConfig TestCluster::producer_config() const {
     ProducerConfig config;
     config.bootstrap_servers = bootstrap_;
@@ -103,6 +113,11 @@ ProducerConfig TestCluster::producer_config() const {
 }
 
 ConsumerConfig TestCluster::consumer_config(const std::string& group, const std::string& topic) const {
+    if (groups_.count(group) == 0) {
+        throw std::invalid_argument("TestCluster::consumer_config: group \"" + group +
+                                    "\" was not made by TestCluster::group(); a fixed group id "
+                                    "stalls the next run on a real cluster");
+    }
     ConsumerConfig config;
     config.bootstrap_servers = bootstrap_;
     config.group_id = group;

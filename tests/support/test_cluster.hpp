@@ -4,6 +4,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -32,8 +33,14 @@ public:
     // Creates a topic with a name unique to this run and returns the name.
     std::string create_topic(std::string_view prefix, int partitions, int replication_factor);
 
+    // A consumer group id unique to this run: `prefix` and the suffix
+    // create_topic uses. On a real cluster a fixed group id is stalled for
+    // max.poll.interval.ms (300 s) by a member a crashed run left behind.
+    std::string group(std::string_view prefix);
+
     // The library's defaults plus what the mock's timing needs (MOCK_CLUSTER.md).
     ProducerConfig producer_config() const;
+    // `group` must come from group(): any other name throws std::invalid_argument.
     ConsumerConfig consumer_config(const std::string& group, const std::string& topic) const;
 
     // Sends messages 0..count-1 of `audit`'s stream and waits for every report.
@@ -42,6 +49,7 @@ public:
 private:
     std::unique_ptr<testing::MockCluster> mock_;
     std::string bootstrap_;
+    std::set<std::string> groups_;  // the names group() made
 };
 
 // Waits until `done` holds or `timeout` passes; returns the last answer.

@@ -5,7 +5,7 @@
 //
 // Without --brokers it runs on an embedded 3-broker mock cluster. The stream
 // is sent in rounds. Between rounds the demo moves partition leaders and adds
-// a second consumer to the group (a cooperative rebalance) while messages are
+// a second consumer to the group (an eager rebalance) while messages are
 // in flight, and takes a leader's broker down and back up while a round waits
 // for it. Then it reads the topic back and accounts for every message:
 //   audit: produced=N delivered=N lost=0 duplicated=0 reordered=0      (the log)
@@ -173,7 +173,7 @@ int main(int argc, char** argv) {
                     "embedded mock only, so they are skipped here; the rebalance is not\n");
     }
 
-    relkafka::ConsumerConfig consumer_config;  // AsyncThenSync, cooperative-sticky: the defaults
+    relkafka::ConsumerConfig consumer_config;  // AsyncThenSync, Eager: the defaults
     consumer_config.bootstrap_servers = bootstrap;
     consumer_config.group_id = group;
     consumer_config.topics = {topic};
@@ -240,10 +240,7 @@ int main(int argc, char** argv) {
                 audit.reports(), audit.failures().size(), undelivered.size());
 
     // Consumers finish what is in the log, then close (commit and leave).
-    // Both hold partitions first: the group has really rebalanced, and
-    // librdkafka 2.0.2 aborts when a cooperative member closes before its
-    // first assignment (librdkafka issue 4312), which a fast real cluster
-    // could otherwise reach.
+    // Both hold partitions first: the group has really rebalanced.
     const auto deadline = std::chrono::steady_clock::now() + 60s;
     while ((audit.processed_unique() < audit.reports() || first_member->partitions() == 0 ||
             second_member->partitions() == 0) &&

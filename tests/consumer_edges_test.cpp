@@ -67,7 +67,7 @@ TEST_CASE("run() stopped mid-batch and called again processes every record exact
     StreamAudit audit(topic);
     cluster.produce_stream(audit, count);
 
-    auto config = cluster.consumer_config("restarted-run", topic);
+    auto config = cluster.consumer_config(cluster.group("restarted-run"), topic);
     config.max_batch = 500;  // each run() stops well inside a batch
     Consumer consumer(config);
     HandledLog handled;
@@ -101,7 +101,7 @@ TEST_CASE("close() with every broker down ends within close_timeout and reports 
     StreamAudit audit(topic);
     cluster.produce_stream(audit, 400);
 
-    auto config = cluster.consumer_config("close-brokers-down", topic);
+    auto config = cluster.consumer_config(cluster.group("close-brokers-down"), topic);
     config.close_timeout = 2s;
     std::mutex mutex;
     std::vector<relkafka::CommitResult> failed;
@@ -154,7 +154,7 @@ TEST_CASE("a callback that throws is caught, logged and reported, and the consum
     StreamAudit audit(topic);
     cluster.produce_stream(audit, count);
 
-    auto config = cluster.consumer_config("throwing-callbacks", topic);
+    auto config = cluster.consumer_config(cluster.group("throwing-callbacks"), topic);
     LogLines log;
     config.on_log = log.hook();
     std::atomic<int> errors_seen{0};
@@ -206,7 +206,7 @@ TEST_CASE("close() from another thread while run() is active stops run() and los
     const auto topic = cluster.create_topic("close-elsewhere", 4, cluster.replication_factor());
     StreamAudit audit(topic);
     cluster.produce_stream(audit, count);
-    auto config = cluster.consumer_config("close-elsewhere", topic);
+    auto config = cluster.consumer_config(cluster.group("close-elsewhere"), topic);
     config.max_batch = 100;
 
     HandledLog first;
@@ -243,7 +243,7 @@ TEST_CASE("close() from another thread while run() is active stops run() and los
 TEST_CASE("wakeup() from another thread makes a waiting poll() return at once") {
     TestCluster cluster;
     const auto topic = cluster.create_topic("wakeup", 1, cluster.replication_factor());
-    Consumer consumer(cluster.consumer_config("wakeup", topic));
+    Consumer consumer(cluster.consumer_config(cluster.group("wakeup"), topic));
     std::atomic<bool> returned{false};
     std::size_t records = 1;
     std::thread poller([&] {
@@ -270,7 +270,7 @@ TEST_CASE("close() inside run()'s handler is refused with a clear error") {
     const auto topic = cluster.create_topic("close-inside", 1, cluster.replication_factor());
     StreamAudit audit(topic);
     cluster.produce_stream(audit, 10);
-    auto config = cluster.consumer_config("close-inside", topic);
+    auto config = cluster.consumer_config(cluster.group("close-inside"), topic);
     config.retry = relkafka::ProcessingRetry{1, 0ms};
     std::string refusal;
     config.on_error = [&](const relkafka::Error& e) { refusal = e.message(); };

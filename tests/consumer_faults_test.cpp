@@ -462,7 +462,7 @@ TEST_CASE("a commit refused with ILLEGAL_GENERATION: the assignment is reported 
     StreamAudit audit(topic);
     cluster.produce_stream(audit, count);
 
-    auto config = cluster.consumer_config("illegal-generation", topic);
+    auto config = cluster.consumer_config(cluster.group("illegal-generation"), topic);
     config.commit = relkafka::SyncCommit{1000000, 1, 0ms};  // only when asked
     std::mutex mutex;
     std::vector<relkafka::RebalanceEvent> rebalances;
@@ -522,7 +522,7 @@ TEST_CASE("a client error reaches on_error at the next poll, not behind prefetch
     StreamAudit audit(topic);
     cluster.produce_stream(audit, count);
 
-    auto config = cluster.consumer_config("error-latency", topic);
+    auto config = cluster.consumer_config(cluster.group("error-latency"), topic);
     config.max_batch = 10;
     config.close_timeout = 5s;
     std::atomic<int> errors{0};

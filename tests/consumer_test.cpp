@@ -265,3 +265,60 @@ TEST_CASE("records outlive the consumer that returned them, on any thread") {
     // The last record lets go of the handle on whichever thread drops it.
     std::thread([records = std::move(kept)] { CHECK(records.size() == 200); }).join();
 }
+
+// A dead-letter write that failed used to pause the partition for good, with
+// nothing to resume it when the cluster recovered.
+TEST_CASE("a dead-letter write that fails pauses the partition, is retried, and the partition "
+          "resumes by itself") {
+    TestCluster cluster;
+    RELKAFKA_REQUIRE_MOCK(cluster);
+    const auto topic = cluster.create_topic("dlt-retry", 4, 1);
+    StreamAudit audit(topic);
+    cluster.produce_stream(audit, stream_size);
+    const std::int64_t poison = 211;
+
+    auto config = cluster.consumer_config(cluster.group("dlt-retry"), topic);
+    config.retry = {2, 0ms};
+    relkafka::DeadLetter dlt;
+    dlt.timeout = 1s;
+    config.dead_letter = dlt;
+    std::atomic<int> dead_letter_failures{0};
+    config.on_error = [&](const relkafka::Error& e) {
+        if (e.message().find("could not dead-letter") != std::string::npos) {
+            ++dead_letter_failures;
+        }
+    };
+    // The only produce requests from here on are the dead-letter writes: the
+    // first two are refused for good, the third goes through.
+    cluster.mock()->push_request_errors(
+        relkafka::testing::ApiKey::Produce,
+        {relkafka::ErrorCode::TopicAuthorizationFailed, relkafka::ErrorCode::TopicAuthorizationFailed});
+    HandledLog handled;
+    std::atomic<bool> stop{false};
+    Consumer consumer(config);
+    std::thread runner([&] {
+        consumer.run(
+            [&](const Record& r) {
+                if (StreamAudit::sequence_of(r.value()) == poison) {
+                    throw std::runtime_error("cannot price order 211");
+                }
+                handled.add(r);
+            },
+            stop);
+    });
+    const bool all = relkafka::test::wait_until(
+        [&] { return handled.unique() == stream_size - 1 && consumer.counters().dead_lettered == 1; },
+        60s);
+    stop = true;
+    consumer.wakeup();
+    runner.join();
+    INFO("handled " << handled.unique() << ", dead-letter write failures " << dead_letter_failures);
+    REQUIRE(all);
+    CHECK(dead_letter_failures.load() == 2);
+    CHECK(handled.duplicates() == 0);
+    CHECK(consumer.stopped().empty());
+    consumer.close();
+    const auto dead = relkafka::testing::read_topic(cluster.bootstrap_servers(), topic + ".DLT");
+    REQUIRE(dead.size() == 1);
+    CHECK(StreamAudit::sequence_of(dead[0].value()) == poison);
+}

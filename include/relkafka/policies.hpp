@@ -166,8 +166,11 @@ struct ProcessingRetry {
 /// socket.*, reconnect.*, broker.address.*, api.version.*,
 /// broker.version.fallback, debug, log_level) and `producer_overrides` on
 /// top, validated as any ProducerConfig when the Consumer is built. A write
-/// that fails within `timeout` stops the partition at the record (see
-/// Consumer::stopped()); a record written is committed at once.
+/// that fails within `timeout` pauses the partition at the record (see
+/// Consumer::stopped()); run() keeps polling meanwhile (the member stays in
+/// the group), writes it again every `timeout`, and once it is written the
+/// partition resumes after it by itself. A record written is committed at
+/// once.
 struct DeadLetter {
     std::string topic;
     /// The longest one write may take (its delivery timeout).

@@ -132,6 +132,12 @@ private:
     bool process(const Record& record, const RecordHandler& handler);
     void stop_at(const Record& record, const std::string& why);
     bool dead_letter(const Record& record, const std::string& why);
+    // Writes a dead letter; false (reported) if it could not be written.
+    bool write_dead_letter(const Message& letter, std::string_view topic, std::int32_t partition,
+                           std::int64_t offset);
+    // run(): writes again the dead letters whose partitions they stopped, and
+    // resumes each partition whose letter is written.
+    void retry_dead_letters();
     void commit_dead_lettered();
     // Seeks each partition of batch[from..] back to its first record there,
     // so that records fetched but not handed out are fetched again.
@@ -163,6 +169,10 @@ private:
         std::int64_t committed = -1;   // as last confirmed by the broker
         std::int64_t stored = -1;      // AutoCommit: as last stored for librdkafka's timer
         std::int64_t stopped_at = -1;  // offset of a record whose handler failed for good
+        // The dead letter of the record at stopped_at, while writing it fails;
+        // written again from run() at retry_at, then the partition resumes.
+        std::unique_ptr<Message> dead_letter;
+        Clock::time_point retry_at;
     };
     // The assigned partition a message belongs to, or nullptr. Messages
     // come in runs of one partition: the last answer is kept.

@@ -30,6 +30,9 @@ void Consumer::Impl::run(const RecordHandler& handler, const std::atomic<bool>& 
         throw UsageError("run() needs a handler");
     }
     while (!stop.load() && !closing()) {
+        if (stopped_count_ != 0 && config_.dead_letter) {
+            retry_dead_letters();
+        }
         const std::vector<Record> batch = poll(milliseconds(100));
         // However this batch is left — stop, close, an exception — the
         // records not handed to the handler are fetched again: never
@@ -134,25 +137,70 @@ bool Consumer::Impl::process(const Record& record, const RecordHandler& handler)
 }
 
 bool Consumer::Impl::dead_letter(const Record& record, const std::string& why) {
+    auto letter = std::make_unique<Message>(
+        detail::dead_letter_message(record, *config_.dead_letter, why, config_.retry.attempts));
+    if (write_dead_letter(*letter, record.topic(), record.partition(), record.offset())) {
+        return true;
+    }
+    // stop_at() pauses the partition at the record; run() writes the letter
+    // again every DeadLetter::timeout and resumes the partition once it is in.
+    if (PartitionState* state = state_of(record.topic(), record.partition())) {
+        state->dead_letter = std::move(letter);
+        state->retry_at = Clock::now() + config_.dead_letter->timeout;
+    }
+    return false;
+}
+
+bool Consumer::Impl::write_dead_letter(const Message& letter, std::string_view topic,
+                                       std::int32_t partition, std::int64_t offset) {
     if (!dead_letters_) {
         dead_letters_ = std::make_unique<Producer>(detail::dead_letter_producer_config(config_));
     }
-    const Delivery d = dead_letters_->send_sync(
-        detail::dead_letter_message(record, *config_.dead_letter, why, config_.retry.attempts));
+    const Delivery d = dead_letters_->send_sync(letter);
     if (!d.ok()) {
         report(Error(d.error.code(),
                      fmt::format("could not dead-letter {} offset {} to \"{}\" within "
-                                 "DeadLetter::timeout ({} ms): {}",
-                                 describe(record.topic(), record.partition()), record.offset(),
-                                 config_.dead_letter->topic.empty()
-                                     ? std::string(record.topic()) + ".DLT"
-                                     : config_.dead_letter->topic,
-                                 config_.dead_letter->timeout.count(), d.error.message()),
+                                 "DeadLetter::timeout ({} ms): {}; the partition stays paused and "
+                                 "the write is tried again every {} ms",
+                                 describe(topic, partition), offset, letter.topic,
+                                 config_.dead_letter->timeout.count(), d.error.message(),
+                                 config_.dead_letter->timeout.count()),
                      d.error.retriable()));
         return false;
     }
     bump(counters_.dead_lettered);
     return true;
+}
+
+void Consumer::Impl::retry_dead_letters() {
+    const Clock::time_point now = Clock::now();
+    for (auto& [tp, state] : partitions_) {
+        if (!state.dead_letter || state.stopped_at < 0 || now < state.retry_at) {
+            continue;
+        }
+        if (!write_dead_letter(*state.dead_letter, tp.first, tp.second, state.stopped_at)) {
+            state.retry_at = Clock::now() + config_.dead_letter->timeout;
+            continue;
+        }
+        // Written: the record counts as processed, is committed, and the
+        // partition goes on after it.
+        const std::int64_t next = state.stopped_at + 1;
+        state.dead_letter.reset();
+        state.processed = std::max(state.processed, next);
+        bump(counters_.processed);
+        detail::PartitionListHandle position(rd_kafka_topic_partition_list_new(1));
+        rd_kafka_topic_partition_list_add(position.get(), tp.first.c_str(), tp.second)->offset = next;
+        detail::ErrorHandle error(rd_kafka_seek_partitions(rk_, position.get(), 0));
+        const std::string topic = tp.first;
+        const std::int32_t partition = tp.second;
+        pause(topic, partition, false);  // clears stopped_at; partitions_ is not changed
+        commit_dead_lettered();
+        detail::log(config_.on_log, LogLevel::Info,
+                    fmt::format("consumer {}: dead letter of {} offset {} written; the partition "
+                                "resumes at offset {}",
+                                config_.group_id, describe(topic, partition), next - 1, next));
+        return;  // commit_dead_lettered() may have served a rebalance: look again next time
+    }
 }
 
 void Consumer::Impl::stop_at(const Record& record, const std::string& why) {

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "detail/logging.hpp"
 #include "detail/topic_names.hpp"
 #include "failing_allocations.hpp"
 #include "producer/delivery_state.hpp"
@@ -156,4 +157,18 @@ TEST_CASE("futures: with memory, a failure keeps its message and an acknowledgem
     CHECK(refused.error.message() == "as the broker said");
     CHECK(refused.message.topic == long_topic);
     CHECK(refused.message.value == std::optional<std::string>("payload"));
+}
+
+// librdkafka adds this hint to any connection closed within 2 s of being set
+// up: after a broker restart it sent users hunting for a security problem.
+TEST_CASE("librdkafka's security.protocol hint is explained, other client errors pass unchanged") {
+    const std::string hint =
+        "127.0.0.1:9092/1: Disconnected: verify that security.protocol is correctly configured, "
+        "broker might require SASL authentication (after 120ms in state UP)";
+    const std::string explained = relkafka::detail::explain_client_error(hint);
+    CHECK(explained.rfind(hint, 0) == 0);
+    CHECK_THAT(explained, Catch::Contains("stopped or restarted") &&
+                              Catch::Contains("not a security setting"));
+    const std::string plain = "127.0.0.1:9092/1: Connect to ipv4#127.0.0.1:9092 failed";
+    CHECK(relkafka::detail::explain_client_error(plain) == plain);
 }

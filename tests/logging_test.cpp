@@ -2,9 +2,11 @@
 // to stderr in relkafka's format when it is unset.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -61,6 +63,27 @@ public:
             }
         }
         return false;
+    }
+    std::size_t count(const std::string& text) const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::size_t n = 0;
+        for (const auto& line : lines_) {
+            n += line.message.find(text) != std::string::npos ? 1 : 0;
+        }
+        return n;
+    }
+    // The most times one line's text from `text` on was logged.
+    std::size_t max_repeats_of(const std::string& text) const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::map<std::string, std::size_t> seen;
+        std::size_t most = 0;
+        for (const auto& line : lines_) {
+            const auto at = line.message.find(text);
+            if (at != std::string::npos) {
+                most = std::max(most, ++seen[line.message.substr(at)]);
+            }
+        }
+        return most;
     }
     std::string dump() const {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -213,4 +236,32 @@ TEST_CASE("log levels have short lowercase names") {
     CHECK(relkafka::log_level_name(LogLevel::Info) == "info");
     CHECK(relkafka::log_level_name(LogLevel::Warning) == "warning");
     CHECK(relkafka::log_level_name(LogLevel::Error) == "error");
+}
+
+// Each broker failure used to be logged twice without on_error: librdkafka's
+// FAIL line, then the same text again as an unhandled error event.
+TEST_CASE("a consumer without on_error logs each client error once") {
+    LogLines lines;
+    ConsumerConfig config;
+    config.bootstrap_servers = "127.0.0.1:1";
+    config.group_id = "logging-once";
+    config.topics = {"t"};
+    config.on_log = lines.hook();
+    Consumer consumer(std::move(config));
+    const std::string failure = "127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed";
+    // Error events are served inside poll().
+    const bool logged = wait_until(
+        [&] {
+            (void)consumer.poll(50ms);
+            return lines.count(failure) >= 2;
+        },
+        30s);
+    for (int i = 0; i < 5; ++i) {
+        (void)consumer.poll(20ms);  // serve what is left of the error events
+    }
+    INFO(lines.dump());
+    REQUIRE(logged);
+    // Each failure has its own text ("after Nms in state ..., N identical
+    // error(s) suppressed"): none of them may appear twice.
+    CHECK(lines.max_repeats_of(failure) == 1);
 }

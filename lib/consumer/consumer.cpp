@@ -327,7 +327,14 @@ void Consumer::Impl::on_log(const rd_kafka_t* rk, int level, const char* facilit
         return;
     }
     try {
-        handle->remember_logged_failure(text);
+        // With log.thread.name (the default) the line starts "[thrd:<name>]: ";
+        // the error event carries the rest.
+        std::string_view failure(text);
+        if (failure.substr(0, 6) == "[thrd:") {
+            const std::size_t end = failure.find("]: ");
+            failure.remove_prefix(end == std::string_view::npos ? 0 : end + 3);
+        }
+        handle->remember_logged_failure(failure);
         detail::log_librdkafka(hook, rk, level, facility, detail::explain_client_error(text).c_str());
     } catch (...) {
         detail::log_librdkafka(hook, rk, level, facility, text);  // out of memory

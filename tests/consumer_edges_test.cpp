@@ -303,3 +303,39 @@ TEST_CASE("close() inside run()'s handler is refused with a clear error") {
     consumer.close();
     CHECK(consumer.closed());
 }
+
+TEST_CASE("wait_connected() answers at once from a reachable cluster and names an unreachable one") {
+    SECTION("reachable") {
+        TestCluster cluster;
+        const auto topic = cluster.create_topic("ready", 1, cluster.replication_factor());
+        Consumer consumer(cluster.consumer_config(cluster.group("ready"), topic));
+        CHECK_FALSE(consumer.wait_connected(10s));
+        relkafka::Producer producer(cluster.producer_config());
+        CHECK_FALSE(producer.wait_connected(10s));
+    }
+    SECTION("nothing listens there") {
+        relkafka::ConsumerConfig config;
+        config.bootstrap_servers = "127.0.0.1:1";
+        config.group_id = "never-joins";
+        config.topics = {"t"};
+        config.overrides["log_level"] = "0";
+        config.on_error = [](const relkafka::Error&) {};
+        config.close_timeout = 1s;
+        Consumer consumer(config);
+        const auto start = Clock::now();
+        const relkafka::Error error = consumer.wait_connected(500ms);
+        CHECK(Clock::now() - start < 5s);
+        REQUIRE(error);
+        CHECK(error.retriable());
+        CHECK_THAT(error.message(), Catch::Contains("127.0.0.1:1") &&
+                                        Catch::Contains("check bootstrap_servers"));
+        relkafka::ProducerConfig producer_config;
+        producer_config.bootstrap_servers = "127.0.0.1:1";
+        producer_config.overrides["log_level"] = "0";
+        relkafka::Producer producer(producer_config);
+        const relkafka::Error producer_error = producer.wait_connected(500ms);
+        REQUIRE(producer_error);
+        CHECK_THAT(producer_error.message(), Catch::Contains("127.0.0.1:1"));
+        (void)producer.close(0ms);
+    }
+}

@@ -88,6 +88,12 @@ public:
     /// and call wakeup() to end a run() waiting for records at once.
     void run(const RecordHandler& handler, const std::atomic<bool>& stop);
 
+    /// One metadata round trip to the cluster, for a service to fail fast at
+    /// start. Returns no error once a broker answered; otherwise a retriable
+    /// error (TimedOut, Transport, AllBrokersDown) naming bootstrap_servers:
+    /// check the address, the network and the security overrides.
+    [[nodiscard]] Error wait_connected(std::chrono::milliseconds timeout);
+
     /// Makes a poll() or run() waiting for records on another thread return
     /// at once (run() then checks its stop flag). Safe from any thread, also
     /// after close(). If no call is waiting, the next poll returns early.

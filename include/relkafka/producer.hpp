@@ -103,6 +103,13 @@ public:
     /// Messages sent whose outcome has not been reported yet.
     std::size_t in_flight() const noexcept;
 
+    /// One metadata round trip to the cluster, for a service to fail fast at
+    /// start instead of through a delivery timeout. Returns no error once a
+    /// broker answered; otherwise a retriable error (TimedOut, Transport,
+    /// AllBrokersDown) naming bootstrap_servers: check the address, the
+    /// network and the security overrides. Throws UsageError once closed.
+    [[nodiscard]] Error wait_connected(std::chrono::milliseconds timeout);
+
     /// What the producer did so far; also after close(). Thread-safe.
     ProducerCounters counters() const;
 

@@ -16,6 +16,7 @@
 #include "detail/errors.hpp"
 #include "detail/logging.hpp"
 #include "detail/moved_from.hpp"
+#include "detail/readiness.hpp"
 #include "detail/records.hpp"
 #include "observability/statistics.hpp"
 
@@ -470,6 +471,14 @@ Error Consumer::commit() {
 
 void Consumer::run(const RecordHandler& handler, const std::atomic<bool>& stop) {
     open_impl(impl_, "run()").run(handler, stop);
+}
+
+Error Consumer::wait_connected(std::chrono::milliseconds timeout) {
+    auto& impl = open_impl(impl_, "wait_connected()");
+    if (impl.closed()) {
+        throw UsageError("wait_connected() on a closed Consumer: create a new Consumer");
+    }
+    return detail::wait_connected(impl.handle(), timeout, impl.bootstrap_servers());
 }
 
 void Consumer::wakeup() noexcept {

@@ -74,6 +74,7 @@ public:
     void close();
     bool closed() const noexcept { return rk_ == nullptr; }
     rd_kafka_t* handle() const noexcept { return rk_; }
+    const std::string& bootstrap_servers() const noexcept { return config_.bootstrap_servers; }
 
 private:
     // librdkafka's callbacks. Each catches every exception: none may unwind

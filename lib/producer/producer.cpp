@@ -19,6 +19,7 @@
 #include "detail/kafka_conf.hpp"
 #include "detail/logging.hpp"
 #include "detail/parked_reports.hpp"
+#include "detail/readiness.hpp"
 #include "detail/producer_errors.hpp"
 #include "detail/producer_properties.hpp"
 #include "detail/records.hpp"
@@ -562,6 +563,14 @@ int Producer::poll(std::chrono::milliseconds timeout) {
         throw UsageError("poll() on a closed Producer");
     }
     return impl.poll(timeout);
+}
+
+Error Producer::wait_connected(std::chrono::milliseconds timeout) {
+    auto& impl = open_impl(impl_, "wait_connected()");
+    if (impl.closed()) {
+        throw UsageError("wait_connected() on a closed Producer");
+    }
+    return detail::wait_connected(impl.handle(), timeout, impl.bootstrap_servers());
 }
 
 std::size_t Producer::in_flight() const noexcept { return impl_ ? impl_->in_flight() : 0; }

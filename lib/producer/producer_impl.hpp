@@ -73,6 +73,7 @@ public:
     std::optional<Error> fatal_error() const;
     bool closed() const noexcept { return state_.load() != State::Open; }
     rd_kafka_t* handle() const noexcept { return rk_.get(); }
+    const std::string& bootstrap_servers() const noexcept { return config_.bootstrap_servers; }
     const ProducerConfig& config() const noexcept { return config_; }
 
 private:

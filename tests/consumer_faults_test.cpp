@@ -390,8 +390,16 @@ TEST_CASE("a failed async commit is reported and repaired by the next one") {
     REQUIRE(failed != results.end());
     CHECK_FALSE(failed->synchronous);
     CHECK(failed->error.code() == ErrorCode::RebalanceInProgress);
-    CHECK(std::any_of(failed + 1, results.end(),
-                      [](const relkafka::CommitResult& r) { return !r.error; }));
+    // Repaired: a commit that succeeded covers every offset of the failed one.
+    // Its report may come first: at close the revocation's sync commit is
+    // answered on a queue of its own, ahead of the async result.
+    for (const auto& lost : failed->offsets) {
+        CHECK(std::any_of(results.begin(), results.end(), [&](const relkafka::CommitResult& r) {
+            return !r.error && std::any_of(r.offsets.begin(), r.offsets.end(), [&](const auto& o) {
+                       return o.partition == lost.partition && o.offset >= lost.offset;
+                   });
+        }));
+    }
     CHECK(counters.commits_failed >= 1);
 }
 
@@ -457,7 +465,7 @@ TEST_CASE("a commit refused with ILLEGAL_GENERATION: the assignment is reported 
     TestCluster cluster;
     RELKAFKA_REQUIRE_MOCK(cluster);
     constexpr int count = 400;
-    constexpr std::size_t committed = 100, uncommitted = 50;
+    constexpr std::size_t committed = 100, uncommitted = 50;  // records
     const auto topic = cluster.create_topic("illegal-generation", 2, 1);
     StreamAudit audit(topic);
     cluster.produce_stream(audit, count);
@@ -482,11 +490,40 @@ TEST_CASE("a commit refused with ILLEGAL_GENERATION: the assignment is reported 
             warnings.emplace_back(line);
         }
     };
+    std::map<std::int32_t, std::int64_t> committed_at;  // next offset, per partition
+    config.on_commit = [&](const relkafka::CommitResult& r) {
+        std::lock_guard<std::mutex> lock(mutex);
+        for (const auto& o : r.offsets) {
+            if (!r.error) {
+                committed_at[o.partition] = std::max(committed_at[o.partition], o.offset);
+            }
+        }
+    };
     HandledLog handled;
     Consumer consumer(config);
     consume(consumer, handled, [&] { return handled.total() == committed; });
     REQUIRE_FALSE(consumer.commit());
+    // Records processed and not committed, as the consumer tracks them (a
+    // rebalance of the mock's own between the steps would reset them).
+    auto processed_uncommitted = [&] {
+        std::lock_guard<std::mutex> lock(mutex);
+        std::int64_t n = 0;
+        for (const auto& p : consumer.assignment()) {
+            const auto it = committed_at.find(p.partition);
+            n += std::max<std::int64_t>(0, p.offset - (it == committed_at.end() ? 0 : it->second));
+        }
+        return n;
+    };
     consume(consumer, handled, [&] { return handled.total() == committed + uncommitted; });
+    const std::int64_t expected_repeats = processed_uncommitted();
+    if (expected_repeats != static_cast<std::int64_t>(uncommitted)) {
+        // The mock's group rebalanced on its own between the steps (its first
+        // joins can take two rounds), which commits or resets what is tracked.
+        RELKAFKA_SKIP("the mock rebalanced the group mid-scenario: " +
+                      std::to_string(expected_repeats) + " records uncommitted instead of " +
+                      std::to_string(uncommitted));
+    }
+    const std::size_t repeated_before = handled.duplicates();
 
     cluster.mock()->push_request_errors(ApiKey::OffsetCommit, {ErrorCode::IllegalGeneration});
     const relkafka::Error refused = consumer.commit();
@@ -494,9 +531,10 @@ TEST_CASE("a commit refused with ILLEGAL_GENERATION: the assignment is reported 
     consume(consumer, handled, [&] { return handled.unique() == count; });
 
     std::cout << "after ILLEGAL_GENERATION: processed " << handled.unique() << " records, "
-              << handled.duplicates() << " twice" << std::endl;
+              << handled.duplicates() - repeated_before << " of the " << expected_repeats
+              << " uncommitted twice" << std::endl;
     CHECK(handled.missing(count) == 0);
-    CHECK(handled.duplicates() == uncommitted);
+    CHECK(handled.duplicates() - repeated_before == static_cast<std::size_t>(expected_repeats));
     std::lock_guard<std::mutex> lock(mutex);
     CHECK(std::any_of(rebalances.begin(), rebalances.end(), [](const relkafka::RebalanceEvent& e) {
         return !e.assigned && e.lost && e.partitions.size() == 2;

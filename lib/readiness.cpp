@@ -1,17 +1,15 @@
 #include "detail/readiness.hpp"
 
-#include <algorithm>
-#include <climits>
-
 #include <fmt/format.h>
 
+#include "detail/deadline.hpp"
 #include "detail/errors.hpp"
 
 namespace relkafka::detail {
 
 Error wait_connected(rd_kafka_t* rk, std::chrono::milliseconds timeout,
                      std::string_view bootstrap_servers) {
-    const int timeout_ms = static_cast<int>(std::clamp<long long>(timeout.count(), 1, INT_MAX));
+    const int timeout_ms = std::max(1, to_timeout_ms(timeout));
     const rd_kafka_metadata_t* metadata = nullptr;
     // Only the topics this client knows: a round trip, not a cluster dump.
     const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, nullptr, &metadata, timeout_ms);

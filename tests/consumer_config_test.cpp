@@ -83,11 +83,11 @@ TEST_CASE("a consumer needs a group id") {
     CHECK_THROWS_WITH(Consumer(config), Contains("ConsumerConfig::group_id is empty"));
 }
 
-TEST_CASE("a consumer needs topics") {
+TEST_CASE("a consumer needs topics or partitions") {
     auto config = valid_config();
     SECTION("none") {
         config.topics.clear();
-        CHECK_THROWS_WITH(Consumer(config), Contains("ConsumerConfig::topics is empty"));
+        CHECK_THROWS_WITH(Consumer(config), Contains("ConsumerConfig::topics and ConsumerConfig::partitions are both empty"));
     }
     SECTION("an empty name") {
         config.topics.push_back("");

@@ -13,6 +13,7 @@
 #include "relkafka/logging.hpp"
 #include "relkafka/policies.hpp"
 #include "relkafka/stats.hpp"
+#include "relkafka/topic_partition.hpp"
 
 namespace relkafka {
 
@@ -66,17 +67,6 @@ struct ProducerConfig {
     std::string to_json() const;
 };
 
-/// A partition's committed position: the offset of the next record to read.
-struct PartitionOffset {
-    std::string topic;
-    std::int32_t partition = -1;
-    std::int64_t offset = -1;
-
-    friend bool operator==(const PartitionOffset& a, const PartitionOffset& b) {
-        return a.topic == b.topic && a.partition == b.partition && a.offset == b.offset;
-    }
-};
-
 /// The outcome of one offset commit, sync or async.
 struct CommitResult {
     bool synchronous = false;
@@ -112,7 +102,17 @@ using RebalanceCallback = std::function<void(const RebalanceEvent&)>;
 struct ConsumerConfig {
     std::string bootstrap_servers;
     std::string group_id;
+    /// The topics to subscribe to, as a member of group_id: the group
+    /// assigns their partitions among its members.
     std::vector<std::string> topics;
+    /// Manual assignment, instead of `topics`: exactly these partitions are
+    /// read, each from its offset (an offset, offset_beginning, offset_end or
+    /// offset_committed). No group membership: no rebalances, no
+    /// on_rebalance; group_id is still needed, for commits. The commit policy
+    /// applies as with a subscription. Two consumers given the same
+    /// partitions both read them: dividing partitions is then the caller's
+    /// job.
+    std::vector<PartitionOffset> partitions;
 
     CommitPolicy commit;
     /// Eager by default; see GroupProtocol for why CooperativeSticky needs a

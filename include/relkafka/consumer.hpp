@@ -10,6 +10,7 @@
 #include "relkafka/config.hpp"
 #include "relkafka/error.hpp"
 #include "relkafka/record.hpp"
+#include "relkafka/topic_partition.hpp"
 
 struct rd_kafka_s;
 
@@ -19,6 +20,24 @@ namespace relkafka {
 /// (retried, then dead-lettered or stopped per the ProcessingRetry and
 /// DeadLetter policies) — an exception is never taken for success.
 using RecordHandler = std::function<void(const Record&)>;
+
+/// Where an assigned partition stands: see Consumer::progress().
+struct PartitionProgress {
+    TopicPartition partition;
+    std::int64_t position = -1;   ///< next offset handed out by this consumer; -1: unknown
+    std::int64_t committed = -1;  ///< the group's committed offset; -1: none or unknown
+    std::int64_t low = -1;        ///< first offset in the log; -1: unknown
+    std::int64_t high = -1;       ///< offset of the next record written; -1: unknown
+    /// Why some of the above are unknown (e.g. TimedOut); none otherwise.
+    Error error;
+
+    /// Records in the log after this consumer's position (or after the
+    /// committed offset before the first fetch); -1 when unknown.
+    std::int64_t lag() const noexcept {
+        const std::int64_t from = position >= 0 ? position : committed >= 0 ? committed : low;
+        return high < 0 || from < 0 ? -1 : (high > from ? high - from : 0);
+    }
+};
 
 /// What a Consumer has done, for metrics and tests.
 struct ConsumerCounters {
@@ -101,8 +120,49 @@ public:
 
     /// Stops fetching a partition / starts again. A partition stopped at a
     /// failing record resumes at that record.
-    void pause(const std::string& topic, std::int32_t partition);
-    void resume(const std::string& topic, std::int32_t partition);
+    void pause(const TopicPartition& partition);
+    void resume(const TopicPartition& partition);
+
+    // ---- Offset control. Each keeps the commit policy's promise: nothing
+    // is committed past a record that was not processed. Errors name the
+    // partition; a partition not assigned to this member is a UsageError.
+
+    /// Fetching of the partition goes on at `to.offset` (an offset,
+    /// offset_beginning or offset_end), from the next poll(). Records of the
+    /// partition fetched before the seek are not handed out by run(), and
+    /// poll() returns only records read after it. Seeking back makes the
+    /// partition's committable position `to.offset`: what follows it is
+    /// processed again, also after a restart. Seeking forward skips records;
+    /// they become committed once a record after them is processed. On a
+    /// partition stopped at a failing record the stop is given up: the
+    /// partition resumes at the new offset. Callable from run()'s handler.
+    [[nodiscard]] Error seek(const PartitionOffset& to,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    /// Seeks to the first record whose timestamp is at or after `when`, or
+    /// to the end if there is none. (librdkafka 2.0.2's mock cluster cannot
+    /// look up by time: there it always seeks to the end.)
+    [[nodiscard]] Error seek_to_time(const TopicPartition& partition,
+                                     std::chrono::system_clock::time_point when,
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+    /// For each assigned partition, the offset of the next record this
+    /// consumer hands out (after a seek, or records fetched again, the
+    /// offset fetching goes on at); -1 before the first record. Local: no
+    /// round trip.
+    std::vector<PartitionOffset> position() const;
+
+    /// Where each assigned partition stands, for lag metrics and decisions:
+    /// the group's committed offset and the watermarks are asked of the
+    /// cluster (one round trip for the commits, one per partition for the
+    /// watermarks), all within `timeout`.
+    std::vector<PartitionProgress> progress(std::chrono::milliseconds timeout);
+
+    /// Synchronously commits exactly `offsets` (each the offset of the next
+    /// record to read, of an assigned partition), with the policy's retries,
+    /// and makes them the partitions' committable positions: records marked
+    /// processed later move on from there. Use it to commit a position the
+    /// handler tracks itself; commit() commits what was marked processed.
+    [[nodiscard]] Error commit(const std::vector<PartitionOffset>& offsets);
 
     /// Partitions currently assigned to this member.
     std::vector<PartitionOffset> assignment() const;

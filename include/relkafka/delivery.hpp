@@ -7,6 +7,7 @@
 
 #include "relkafka/error.hpp"
 #include "relkafka/message.hpp"
+#include "relkafka/topic_partition.hpp"
 
 namespace relkafka {
 
@@ -38,6 +39,8 @@ struct Delivery {
     Message message;
 
     bool ok() const noexcept { return !error; }
+    /// Where the message was written: its own offset (-1 on failure).
+    PartitionOffset position() const { return {topic, partition, offset}; }
     explicit operator bool() const noexcept { return ok(); }
 };
 

@@ -2,10 +2,12 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "relkafka/message.hpp"
+#include "relkafka/topic_partition.hpp"
 
 struct rd_kafka_message_s;
 
@@ -39,6 +41,9 @@ public:
     std::optional<std::string_view> key() const noexcept;
     std::optional<std::string_view> value() const noexcept;
     Timestamp timestamp() const noexcept;
+    TopicPartition topic_partition() const { return {std::string(topic()), partition()}; }
+    /// The record's own offset; commit() wants the next one (offset + 1).
+    PartitionOffset position() const { return {std::string(topic()), partition(), offset()}; }
 
     /// Every header, in order, copied. Headers are parsed on first use:
     /// headers() and header() must not be called on the same Record from two

@@ -13,4 +13,5 @@
 #include "relkafka/producer.hpp"
 #include "relkafka/record.hpp"
 #include "relkafka/stats.hpp"
+#include "relkafka/topic_partition.hpp"
 #include "relkafka/version.hpp"

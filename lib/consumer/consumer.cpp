@@ -13,6 +13,7 @@
 
 #include "consumer/consumer_impl.hpp"
 #include "detail/consumer_properties.hpp"
+#include "detail/deadline.hpp"
 #include "detail/errors.hpp"
 #include "detail/logging.hpp"
 #include "detail/moved_from.hpp"
@@ -56,6 +57,16 @@ Consumer::Impl::Impl(ConsumerConfig config)
     // thousands of prefetched records.
     consumer_queue_.reset(rd_kafka_queue_get_consumer(rk_));
 
+    if (!config_.partitions.empty()) {
+        try {
+            assign_manually();
+        } catch (...) {
+            consumer_queue_.reset();
+            handle_->owner = nullptr;  // handle_ destroys the handle as this throws
+            throw;
+        }
+        return;
+    }
     detail::PartitionListHandle topics(
         rd_kafka_topic_partition_list_new(static_cast<int>(config_.topics.size())));
     for (const auto& topic : config_.topics) {
@@ -142,17 +153,7 @@ std::vector<Record> Consumer::Impl::poll(milliseconds timeout) {
     if (closing()) {
         return batch;
     }
-    // Whatever ends this call early, what was fetched is fetched again.
-    struct RewindUnlessReturned {
-        Impl& impl;
-        const std::vector<Record>& batch;
-        bool returned = false;
-        ~RewindUnlessReturned() {
-            if (!returned && !batch.empty()) {
-                impl.rewind(batch, 0);
-            }
-        }
-    } guard{*this, batch};
+    RewindGuard guard(*this, batch);  // whatever ends this call early
     detail::RecordReferences references(*handle_, config_.max_batch);
     int wait_ms = static_cast<int>(timeout.count());
     while (references.available()) {
@@ -176,15 +177,19 @@ std::vector<Record> Consumer::Impl::poll(milliseconds timeout) {
                 continue;  // fetched before the partition was stopped
             }
         }
+        if (moved_count_ != 0) {
+            if (PartitionState* state = state_of(m.get())) {
+                handed_out(*state);
+            }
+        }
         batch.push_back(detail::RecordAccess::adopt(m.release(), references.take()));
     }
 
     if (std::holds_alternative<AtMostOnce>(config_.commit) && !batch.empty()) {
-        std::vector<Record> committed = commit_before_handing_out(std::move(batch));
-        guard.returned = true;
-        return committed;
+        guard.all_handed_out();  // or rewound by commit_before_handing_out()
+        return commit_before_handing_out(std::move(batch));
     }
-    guard.returned = true;
+    guard.all_handed_out();
     return batch;
 }
 
@@ -230,7 +235,7 @@ Consumer::Impl::PartitionState* Consumer::Impl::state_of(const rd_kafka_message_
 
 Consumer::Impl::PartitionState* Consumer::Impl::state_of(std::string_view topic,
                                                          std::int32_t partition) {
-    const auto it = partitions_.find({std::string(topic), partition});
+    const auto it = partitions_.find(TopicPartition{std::string(topic), partition});
     return it == partitions_.end() ? nullptr : &it->second;
 }
 
@@ -252,7 +257,7 @@ void Consumer::Impl::pause(const std::string& topic, std::int32_t partition, boo
 std::vector<PartitionOffset> Consumer::Impl::assignment() const {
     std::vector<PartitionOffset> result;
     for (const auto& [tp, state] : partitions_) {
-        result.push_back({tp.first, tp.second, state.processed});
+        result.push_back({tp.topic, tp.partition, state.processed});
     }
     return result;
 }
@@ -261,7 +266,7 @@ std::vector<PartitionOffset> Consumer::Impl::stopped() const {
     std::vector<PartitionOffset> result;
     for (const auto& [tp, state] : partitions_) {
         if (state.stopped_at >= 0) {
-            result.push_back({tp.first, tp.second, state.stopped_at});
+            result.push_back({tp.topic, tp.partition, state.stopped_at});
         }
     }
     return result;
@@ -328,14 +333,7 @@ void Consumer::Impl::on_log(const rd_kafka_t* rk, int level, const char* facilit
         return;
     }
     try {
-        // With log.thread.name (the default) the line starts "[thrd:<name>]: ";
-        // the error event carries the rest.
-        std::string_view failure(text);
-        if (failure.substr(0, 6) == "[thrd:") {
-            const std::size_t end = failure.find("]: ");
-            failure.remove_prefix(end == std::string_view::npos ? 0 : end + 3);
-        }
-        handle->remember_logged_failure(failure);
+        handle->remember_logged_failure(text);
         detail::log_librdkafka(hook, rk, level, facility, detail::explain_client_error(text).c_str());
     } catch (...) {
         detail::log_librdkafka(hook, rk, level, facility, text);  // out of memory
@@ -359,6 +357,9 @@ void Consumer::Impl::close() {
     if (std::holds_alternative<AutoCommit>(config_.commit)) {
         store_processed_offsets();
     }
+    if (!config_.partitions.empty()) {
+        commit_processed();  // no group subscription: no revocation to commit in
+    }
     // The final commit is the revocation's, inside leave_group(): leaving
     // starts at once, so librdkafka's own wait for an unreachable
     // coordinator (session.timeout.ms from the start of the close) runs
@@ -373,9 +374,7 @@ void Consumer::Impl::close() {
     }
     handle_.reset();  // the last Record still held destroys the handle
     if (dead_letters_) {
-        const auto left = std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(
-                                                        deadline - Clock::now()));
-        (void)dead_letters_->close(left);  // dead letters are sent synchronously: none pending
+        (void)dead_letters_->close(milliseconds(detail::ms_until(deadline)));  // dead letters are sent synchronously: none pending
     }
 }
 
@@ -390,8 +389,8 @@ void Consumer::Impl::leave_group(Clock::time_point deadline) {
         return;
     }
     while (rd_kafka_consumer_closed(rk_) == 0) {
-        const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-        if (left.count() <= 0) {
+        const int left_ms = detail::ms_until(deadline);
+        if (left_ms <= 0) {
             report(Error(ErrorCode::TimedOut,
                          fmt::format("leaving group {} did not finish within "
                                      "ConsumerConfig::close_timeout ({} ms); the group hands this "
@@ -400,8 +399,7 @@ void Consumer::Impl::leave_group(Clock::time_point deadline) {
                          true));
             return;
         }
-        detail::EventHandle event(
-            rd_kafka_queue_poll(queue.get(), static_cast<int>(std::min<long long>(left.count(), 100))));
+        detail::EventHandle event(rd_kafka_queue_poll(queue.get(), std::min(left_ms, 100)));
         if (!event) {
             continue;
         }
@@ -487,12 +485,34 @@ void Consumer::wakeup() noexcept {
     }
 }
 
-void Consumer::pause(const std::string& topic, std::int32_t partition) {
-    open_impl(impl_, "pause()").pause(topic, partition, true);
+void Consumer::pause(const TopicPartition& partition) {
+    open_impl(impl_, "pause()").pause(partition.topic, partition.partition, true);
 }
 
-void Consumer::resume(const std::string& topic, std::int32_t partition) {
-    open_impl(impl_, "resume()").pause(topic, partition, false);
+void Consumer::resume(const TopicPartition& partition) {
+    open_impl(impl_, "resume()").pause(partition.topic, partition.partition, false);
+}
+
+Error Consumer::seek(const PartitionOffset& to, std::chrono::milliseconds timeout) {
+    return open_impl(impl_, "seek()").seek(to, timeout);
+}
+
+Error Consumer::seek_to_time(const TopicPartition& partition,
+                             std::chrono::system_clock::time_point when,
+                             std::chrono::milliseconds timeout) {
+    return open_impl(impl_, "seek_to_time()").seek_to_time(partition, when, timeout);
+}
+
+std::vector<PartitionOffset> Consumer::position() const {
+    return open_impl(impl_, "position()").position();
+}
+
+std::vector<PartitionProgress> Consumer::progress(std::chrono::milliseconds timeout) {
+    return open_impl(impl_, "progress()").progress(timeout);
+}
+
+Error Consumer::commit(const std::vector<PartitionOffset>& offsets) {
+    return open_impl(impl_, "commit()").commit(offsets);
 }
 
 std::vector<PartitionOffset> Consumer::assignment() const {

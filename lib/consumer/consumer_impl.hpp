@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,8 +27,6 @@
 #include "relkafka/producer.hpp"
 
 namespace relkafka::detail {
-
-using TopicPartition = std::pair<std::string, std::int32_t>;
 
 // The commit cadence every policy but AtMostOnce shares: every N records, or
 // per poll batch when N is 0, and how a synchronous commit is retried.
@@ -69,6 +68,13 @@ public:
     void wakeup() noexcept;
     void pause(const std::string& topic, std::int32_t partition, bool paused);
     std::vector<PartitionOffset> assignment() const;
+    // offset_control.cpp
+    Error seek(const PartitionOffset& to, std::chrono::milliseconds timeout);
+    Error seek_to_time(const TopicPartition& partition, std::chrono::system_clock::time_point when,
+                       std::chrono::milliseconds timeout);
+    std::vector<PartitionOffset> position() const;
+    std::vector<PartitionProgress> progress(std::chrono::milliseconds timeout);
+    Error commit(const std::vector<PartitionOffset>& offsets);
     std::vector<PartitionOffset> stopped() const;
     ConsumerCounters counters() const;
     void close();
@@ -110,15 +116,24 @@ private:
     bool stop_active_calls(Clock::time_point deadline);
 
     // rebalance.cpp
+    // Manual assignment (ConsumerConfig::partitions), in place of a subscription.
+    void assign_manually();
     void rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
     void assign(rd_kafka_topic_partition_list_t* partitions);
     void revoke(rd_kafka_topic_partition_list_t* partitions);
     void forget(rd_kafka_topic_partition_list_t* partitions);
+    // Synchronously commits everything processed (AutoCommit: stored, then
+    // committed), now: before partitions are revoked, at close() without a
+    // subscription, after a dead letter.
+    void commit_processed();
 
     // offset_tracker.cpp
     std::vector<Record> commit_before_handing_out(std::vector<Record> batch);
     void commit_per_policy();
     void commit_async();
+    // Commits `offsets` synchronously with the policy's retries, within
+    // close_timeout while closing; reports the outcome to on_commit.
+    Error commit_sync(rd_kafka_topic_partition_list_t* offsets);
     // Processed offsets not yet committed, for the assigned partitions.
     detail::PartitionListHandle uncommitted() const;
     // One commit of `offsets`, waiting for the broker's answer until
@@ -139,10 +154,38 @@ private:
     // run(): writes again the dead letters whose partitions they stopped, and
     // resumes each partition whose letter is written.
     void retry_dead_letters();
-    void commit_dead_lettered();
     // Seeks each partition of batch[from..] back to its first record there,
-    // so that records fetched but not handed out are fetched again.
-    void rewind(const std::vector<Record>& batch, std::size_t from) noexcept;
+    // so that records fetched but not handed out are fetched again; not the
+    // partitions the user sought since the batch was fetched (seek number
+    // `fetched_at`): they go on where the user said.
+    void rewind(const std::vector<Record>& batch, std::size_t from,
+                std::uint64_t fetched_at) noexcept;
+    // However poll() or run() leaves a batch (a return, stop, close, an
+    // exception), what it did not hand out is fetched again: never skipped,
+    // never committed unprocessed.
+    class RewindGuard {
+    public:
+        RewindGuard(Impl& impl, const std::vector<Record>& batch)
+            : impl_(impl), batch_(batch), fetched_at_(impl.seeks_) {}
+        ~RewindGuard() {
+            if (next_ < batch_.size()) {
+                impl_.rewind(batch_, next_, fetched_at_);
+            }
+        }
+        RewindGuard(const RewindGuard&) = delete;
+        RewindGuard& operator=(const RewindGuard&) = delete;
+        // batch[0..next) were handed out.
+        void handed_out(std::size_t next) noexcept { next_ = next; }
+        void all_handed_out() noexcept { next_ = SIZE_MAX; }
+        // Whether `record`'s partition was sought after the batch was fetched.
+        bool sought_since(const Record& record);
+
+    private:
+        Impl& impl_;
+        const std::vector<Record>& batch_;
+        std::size_t next_ = 0;
+        std::uint64_t fetched_at_;
+    };
 
     // consumer.cpp
     void serve_main_queue();
@@ -170,6 +213,10 @@ private:
         std::int64_t committed = -1;   // as last confirmed by the broker
         std::int64_t stored = -1;      // AutoCommit: as last stored for librdkafka's timer
         std::int64_t stopped_at = -1;  // offset of a record whose handler failed for good
+        std::uint64_t sought = 0;      // seeks_ at the user's last seek() of it
+        // Where fetching was moved to (a seek, a rewind): the position until
+        // a record of the partition is handed out (librdkafka's stays put).
+        std::int64_t moved_to = -1;
         // The dead letter of the record at stopped_at, while writing it fails;
         // written again from run() at retry_at, then the partition resumes.
         std::unique_ptr<Message> dead_letter;
@@ -179,12 +226,28 @@ private:
     // come in runs of one partition: the last answer is kept.
     PartitionState* state_of(const rd_kafka_message_t* message);
     PartitionState* state_of(std::string_view topic, std::int32_t partition);
+    // Notes that fetching of the partition goes on at `offset` / that a
+    // record of it was handed out since.
+    void moved(PartitionState& state, std::int64_t offset) noexcept {
+        moved_count_ += state.moved_to < 0 ? 1 : 0;
+        state.moved_to = offset;
+    }
+    void handed_out(PartitionState& state) noexcept {
+        if (state.moved_to >= 0) {
+            state.moved_to = -1;
+            --moved_count_;
+        }
+    }
+    // The state of an assigned partition; UsageError naming `call` otherwise.
+    PartitionState& assigned(const std::string& topic, std::int32_t partition, const char* call);
 
-    std::map<detail::TopicPartition, PartitionState> partitions_;
+    std::map<TopicPartition, PartitionState> partitions_;
     PartitionState* last_state_ = nullptr;
     const rd_kafka_topic_t* last_topic_ = nullptr;
     std::int32_t last_partition_ = -1;
     std::size_t stopped_count_ = 0;
+    std::uint64_t seeks_ = 0;  // seek() calls so far
+    std::size_t moved_count_ = 0;  // partitions with moved_to set
     std::size_t since_commit_ = 0;
 
     // Readable from any thread (counters()).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 #include <string>
 #include <system_error>
 
@@ -89,6 +90,27 @@ void require_safe_protocol(const ConsumerConfig& c) {
         rd_kafka_version_str()));
 }
 
+void require_valid_partitions(const std::vector<PartitionOffset>& partitions) {
+    std::set<TopicPartition> seen;
+    for (const auto& p : partitions) {
+        require(!p.topic.empty(), "ConsumerConfig::partitions contains an empty topic name");
+        require(p.partition >= 0,
+                fmt::format("ConsumerConfig::partitions: {}[{}] is not a partition: partitions "
+                            "are numbered from 0",
+                            p.topic, p.partition));
+        require(p.offset >= 0 || p.offset == offset_beginning || p.offset == offset_end ||
+                    p.offset == offset_committed,
+                fmt::format("ConsumerConfig::partitions: {}[{}] starts at offset {}: use an offset "
+                            ">= 0, offset_beginning (-2), offset_end (-1) or offset_committed "
+                            "(-1000)",
+                            p.topic, p.partition, p.offset));
+        require(seen.insert(p.topic_partition()).second,
+                fmt::format("ConsumerConfig::partitions names {}[{}] twice: give each partition "
+                            "once, with the offset to start at",
+                            p.topic, p.partition));
+    }
+}
+
 // librdkafka's default for max.poll.interval.ms.
 constexpr long long default_max_poll_interval_ms = 300000;
 
@@ -123,11 +145,17 @@ void validate(const ConsumerConfig& c) {
     require(!c.group_id.empty(),
             "ConsumerConfig::group_id is empty: committed offsets belong to a group; set a group "
             "id shared by every instance of this service");
-    require(!c.topics.empty(),
-            "ConsumerConfig::topics is empty: name at least one topic to subscribe to");
+    require(c.topics.empty() != c.partitions.empty(),
+            c.topics.empty()
+                ? "ConsumerConfig::topics and ConsumerConfig::partitions are both empty: name the "
+                  "topics to subscribe to, or the partitions to read (manual assignment)"
+                : "ConsumerConfig::topics and ConsumerConfig::partitions are both set: subscribe "
+                  "to topics (the group divides their partitions) or assign partitions "
+                  "yourself, not both");
     for (const auto& topic : c.topics) {
         require(!topic.empty(), "ConsumerConfig::topics contains an empty topic name");
     }
+    require_valid_partitions(c.partitions);
     require(c.max_batch >= 1, "ConsumerConfig::max_batch = 0: use 1 or more");
     validate_attempts(c.retry.attempts, c.retry.backoff, "ConsumerConfig::retry");
     require_retries_within_poll_interval(c);
@@ -161,10 +189,14 @@ void validate(const ConsumerConfig& c) {
                 "settings plus DeadLetter::producer_overrides) is refused: {}",
                 e.what()));
         }
-        for (const auto& topic : c.topics) {
+        std::vector<std::string> read = c.topics;
+        for (const auto& p : c.partitions) {
+            read.push_back(p.topic);
+        }
+        for (const auto& topic : read) {
             const std::string target =
                 c.dead_letter->topic.empty() ? topic + ".DLT" : c.dead_letter->topic;
-            require(std::find(c.topics.begin(), c.topics.end(), target) == c.topics.end(),
+            require(std::find(read.begin(), read.end(), target) == read.end(),
                     fmt::format("ConsumerConfig::dead_letter sends failed records of \"{}\" to "
                                 "\"{}\", which this consumer also reads: a failing record would "
                                 "loop; choose another DeadLetter::topic",

@@ -1,12 +1,12 @@
 // Offset tracking and commits: what each assigned partition has processed
 // and committed, and the commit policies that move the two together.
 #include <algorithm>
-#include <climits>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "consumer/consumer_impl.hpp"
+#include "detail/deadline.hpp"
 #include "detail/errors.hpp"
 #include "detail/logging.hpp"
 #include "detail/records.hpp"
@@ -83,7 +83,7 @@ std::vector<Record> Consumer::Impl::commit_before_handing_out(std::vector<Record
     for (auto& [tp, state] : partitions_) {
         state.processed = state.committed;
     }
-    rewind(batch, 0);
+    rewind(batch, 0, seeks_);
     return {};
 }
 
@@ -91,8 +91,9 @@ std::vector<Record> Consumer::Impl::commit_before_handing_out(std::vector<Record
 void Consumer::Impl::store_processed_offsets() {
     detail::PartitionListHandle offsets(rd_kafka_topic_partition_list_new(0));
     for (auto& [tp, state] : partitions_) {
-        if (state.processed > state.stored) {
-            rd_kafka_topic_partition_list_add(offsets.get(), tp.first.c_str(), tp.second)->offset =
+        // Not `>`: a seek back lowers what is processed (see seek()).
+        if (state.processed >= 0 && state.processed != state.stored) {
+            rd_kafka_topic_partition_list_add(offsets.get(), tp.topic.c_str(), tp.partition)->offset =
                 state.processed;
             state.stored = state.processed;
         }
@@ -113,8 +114,9 @@ void Consumer::Impl::commit_per_policy() {
 detail::PartitionListHandle Consumer::Impl::uncommitted() const {
     detail::PartitionListHandle list(rd_kafka_topic_partition_list_new(0));
     for (const auto& [tp, state] : partitions_) {
-        if (state.processed > state.committed) {
-            rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset =
+        // Not `>`: a seek back lowers what is processed (see seek()).
+        if (state.processed >= 0 && state.processed != state.committed) {
+            rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset =
                 state.processed;
         }
     }
@@ -139,9 +141,10 @@ void Consumer::Impl::commit_async() {
 Error Consumer::Impl::commit_sync() {
     since_commit_ = 0;
     detail::PartitionListHandle offsets = uncommitted();
-    if (offsets->cnt == 0) {
-        return {};
-    }
+    return offsets->cnt == 0 ? Error() : commit_sync(offsets.get());
+}
+
+Error Consumer::Impl::commit_sync(rd_kafka_topic_partition_list_t* offsets) {
     if (close_deadline_ && Clock::now() >= *close_deadline_) {
         // Sending it would only leave librdkafka one more commit to wait for.
         const Error late(ErrorCode::TimedOut,
@@ -149,7 +152,7 @@ Error Consumer::Impl::commit_sync() {
                                      "has run out",
                                      config_.close_timeout.count()),
                          true);
-        report_commit({true, late, to_offsets(offsets.get())});
+        report_commit({true, late, to_offsets(offsets)});
         return late;
     }
     Error error;
@@ -158,9 +161,9 @@ Error Consumer::Impl::commit_sync() {
         if (close_deadline_) {
             deadline = std::min(deadline, *close_deadline_);
         }
-        const Error failure = commit_once(offsets.get(), deadline);
+        const Error failure = commit_once(offsets, deadline);
         if (!failure) {
-            report_commit({true, {}, to_offsets(offsets.get())});
+            report_commit({true, {}, to_offsets(offsets)});
             return {};
         }
         error = Error(failure.code(),
@@ -178,7 +181,7 @@ Error Consumer::Impl::commit_sync() {
         bump(counters_.commit_retries);
         std::this_thread::sleep_for(cadence_.backoff);
     }
-    report_commit({true, error, to_offsets(offsets.get())});
+    report_commit({true, error, to_offsets(offsets)});
     return error;
 }
 
@@ -192,8 +195,8 @@ Error Consumer::Impl::commit_once(rd_kafka_topic_partition_list_t* offsets,
         return detail::make_error(err, "commit not sent");
     }
     for (;;) {
-        const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-        if (left.count() <= 0) {
+        const int left_ms = detail::ms_until(deadline);
+        if (left_ms <= 0) {
             return Error(ErrorCode::TimedOut,
                          fmt::format("no answer from the group coordinator in time (commit "
                                      "timeout {} ms{})",
@@ -201,8 +204,7 @@ Error Consumer::Impl::commit_once(rd_kafka_topic_partition_list_t* offsets,
                                      close_deadline_ ? ", within close_timeout" : ""),
                          true);
         }
-        detail::EventHandle event(rd_kafka_queue_poll(
-            reply.get(), static_cast<int>(std::min<long long>(left.count(), INT_MAX))));
+        detail::EventHandle event(rd_kafka_queue_poll(reply.get(), left_ms));
         if (!event || rd_kafka_event_type(event.get()) != RD_KAFKA_EVENT_OFFSET_COMMIT) {
             continue;
         }

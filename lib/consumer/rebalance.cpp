@@ -77,13 +77,14 @@ void Consumer::Impl::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition
         partitions_.clear();
         last_state_ = nullptr;
         stopped_count_ = 0;
+        moved_count_ = 0;
         rd_kafka_assign(rk_, nullptr);
     }
 }
 
 void Consumer::Impl::assign(rd_kafka_topic_partition_list_t* partitions) {
     for (int i = 0; i < partitions->cnt; ++i) {
-        partitions_.try_emplace({partitions->elems[i].topic, partitions->elems[i].partition});
+        partitions_.try_emplace(TopicPartition{partitions->elems[i].topic, partitions->elems[i].partition});
     }
     if (const Error error = assign_in_librdkafka(rk_, partitions)) {
         report(error);
@@ -118,13 +119,8 @@ void Consumer::Impl::revoke(rd_kafka_topic_partition_list_t* partitions) {
                                        "processed again by their next owner: " +
                                            detail::describe(uncommitted_ranges)),
                      true));
-    } else if (std::holds_alternative<AutoCommit>(config_.commit)) {
-        store_processed_offsets();
-        (void)commit_sync();
-    } else if (!std::holds_alternative<AtMostOnce>(config_.commit)) {
-        // Everything processed is committed before another member can be
-        // given these partitions (AtMostOnce committed it already).
-        (void)commit_sync();
+    } else {
+        commit_processed();  // before another member can be given these partitions
     }
     forget(partitions);
     if (const Error error = unassign(rk_, partitions)) {
@@ -134,11 +130,39 @@ void Consumer::Impl::revoke(rd_kafka_topic_partition_list_t* partitions) {
            RebalanceEvent{false, lost, to_offsets(partitions)});
 }
 
+void Consumer::Impl::commit_processed() {
+    if (std::holds_alternative<AtMostOnce>(config_.commit)) {
+        return;  // committed before it was handed out
+    }
+    if (std::holds_alternative<AutoCommit>(config_.commit)) {
+        store_processed_offsets();
+    }
+    // A failure is reported to on_commit and the log.
+    (void)commit_sync();
+}
+
+void Consumer::Impl::assign_manually() {
+    detail::PartitionListHandle list(
+        rd_kafka_topic_partition_list_new(static_cast<int>(config_.partitions.size())));
+    for (const PartitionOffset& p : config_.partitions) {
+        // offset_beginning, offset_end and offset_committed are librdkafka's
+        // logical offsets.
+        rd_kafka_topic_partition_list_add(list.get(), p.topic.c_str(), p.partition)->offset = p.offset;
+        partitions_.try_emplace(p.topic_partition());
+    }
+    if (const Error error = assign_in_librdkafka(rk_, list.get())) {
+        partitions_.clear();
+        throw ConfigError(fmt::format("cannot assign ConsumerConfig::partitions ({}): {}",
+                                      detail::describe(config_.partitions), error.message()));
+    }
+}
+
 void Consumer::Impl::forget(rd_kafka_topic_partition_list_t* partitions) {
     for (int i = 0; i < partitions->cnt; ++i) {
-        const auto it = partitions_.find({partitions->elems[i].topic, partitions->elems[i].partition});
+        const auto it = partitions_.find(TopicPartition{partitions->elems[i].topic, partitions->elems[i].partition});
         if (it != partitions_.end()) {
             stopped_count_ -= it->second.stopped_at >= 0 ? 1 : 0;
+            handed_out(it->second);  // keeps moved_count_ right
             partitions_.erase(it);
         }
     }

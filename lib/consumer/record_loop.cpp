@@ -34,24 +34,15 @@ void Consumer::Impl::run(const RecordHandler& handler, const std::atomic<bool>& 
             retry_dead_letters();
         }
         const std::vector<Record> batch = poll(milliseconds(100));
-        // However this batch is left — stop, close, an exception — the
-        // records not handed to the handler are fetched again: never
-        // skipped, never committed unprocessed.
-        struct RewindTheRest {
-            Impl& impl;
-            const std::vector<Record>& batch;
-            std::size_t next = 0;
-            ~RewindTheRest() {
-                if (next < batch.size()) {
-                    impl.rewind(batch, next);
-                }
-            }
-        } rest{*this, batch};
-        for (; rest.next < batch.size(); ++rest.next) {
+        RewindGuard rest(*this, batch);
+        for (std::size_t next = 0; next < batch.size(); rest.handed_out(++next)) {
             if (stop.load() || closing()) {
                 break;
             }
-            const Record& record = batch[rest.next];
+            const Record& record = batch[next];
+            if (rest.sought_since(record)) {
+                continue;  // fetched before the handler sought its partition
+            }
             if (stopped_count_ != 0) {
                 const PartitionState* state = state_of(detail::RecordAccess::message(record));
                 if (state != nullptr && state->stopped_at >= 0) {
@@ -62,38 +53,39 @@ void Consumer::Impl::run(const RecordHandler& handler, const std::atomic<bool>& 
             if (process(record, handler)) {
                 mark_processed(record);
                 if (counters_.dead_lettered.load(std::memory_order_relaxed) != dead_lettered) {
-                    commit_dead_lettered();
+                    // At once: a rebalance right after must not hand the
+                    // record to a member that dead-letters it again.
+                    commit_processed();
                 }
             }
         }
     }
 }
 
-// A dead-lettered record is committed at once: a rebalance right after must
-// not hand it to a member that dead-letters it again.
-void Consumer::Impl::commit_dead_lettered() {
-    if (std::holds_alternative<AtMostOnce>(config_.commit)) {
-        return;  // committed before it was handed out
+bool Consumer::Impl::RewindGuard::sought_since(const Record& record) {
+    if (impl_.seeks_ == fetched_at_) {
+        return false;  // no seek at all: the common case
+
     }
-    if (std::holds_alternative<AutoCommit>(config_.commit)) {
-        store_processed_offsets();
-    }
-    (void)commit_sync();  // a failure is reported to on_commit and the log
+    const PartitionState* state = impl_.state_of(detail::RecordAccess::message(record));
+    return state != nullptr && state->sought > fetched_at_;
 }
 
-void Consumer::Impl::rewind(const std::vector<Record>& batch, std::size_t from) noexcept {
+void Consumer::Impl::rewind(const std::vector<Record>& batch, std::size_t from,
+                            std::uint64_t fetched_at) noexcept {
     try {
         detail::PartitionListHandle positions(rd_kafka_topic_partition_list_new(0));
         for (std::size_t i = from; i < batch.size(); ++i) {
             const rd_kafka_message_t* m = detail::RecordAccess::message(batch[i]);
-            const PartitionState* state = m != nullptr ? state_of(m) : nullptr;
-            if (state == nullptr || state->stopped_at >= 0) {
-                continue;  // revoked (its next owner reads it) / already sought back
+            PartitionState* state = m != nullptr ? state_of(m) : nullptr;
+            if (state == nullptr || state->stopped_at >= 0 || state->sought > fetched_at) {
+                continue;  // revoked (its next owner reads it) / already sought
             }
             const char* topic = rd_kafka_topic_name(m->rkt);
             if (rd_kafka_topic_partition_list_find(positions.get(), topic, m->partition) == nullptr) {
                 rd_kafka_topic_partition_list_add(positions.get(), topic, m->partition)->offset =
                     m->offset;
+                moved(*state, m->offset);
             }
         }
         if (positions->cnt == 0) {
@@ -178,7 +170,7 @@ void Consumer::Impl::retry_dead_letters() {
         if (!state.dead_letter || state.stopped_at < 0 || now < state.retry_at) {
             continue;
         }
-        if (!write_dead_letter(*state.dead_letter, tp.first, tp.second, state.stopped_at)) {
+        if (!write_dead_letter(*state.dead_letter, tp.topic, tp.partition, state.stopped_at)) {
             state.retry_at = Clock::now() + config_.dead_letter->timeout;
             continue;
         }
@@ -189,17 +181,18 @@ void Consumer::Impl::retry_dead_letters() {
         state.processed = std::max(state.processed, next);
         bump(counters_.processed);
         detail::PartitionListHandle position(rd_kafka_topic_partition_list_new(1));
-        rd_kafka_topic_partition_list_add(position.get(), tp.first.c_str(), tp.second)->offset = next;
+        rd_kafka_topic_partition_list_add(position.get(), tp.topic.c_str(), tp.partition)->offset = next;
         detail::ErrorHandle error(rd_kafka_seek_partitions(rk_, position.get(), 0));
-        const std::string topic = tp.first;
-        const std::int32_t partition = tp.second;
+        moved(state, next);
+        const std::string topic = tp.topic;
+        const std::int32_t partition = tp.partition;
         pause(topic, partition, false);  // clears stopped_at; partitions_ is not changed
-        commit_dead_lettered();
+        commit_processed();
         detail::log(config_.on_log, LogLevel::Info,
                     fmt::format("consumer {}: dead letter of {} offset {} written; the partition "
                                 "resumes at offset {}",
                                 config_.group_id, describe(topic, partition), next - 1, next));
-        return;  // commit_dead_lettered() may have served a rebalance: look again next time
+        return;  // commit_processed() may have served a rebalance: look again next time
     }
 }
 
@@ -208,6 +201,7 @@ void Consumer::Impl::stop_at(const Record& record, const std::string& why) {
     if (PartitionState* state = state_of(topic, record.partition())) {
         stopped_count_ += state->stopped_at < 0 ? 1 : 0;
         state->stopped_at = record.offset();
+        moved(*state, record.offset());
     }
     pause(topic, record.partition(), true);
     // Fetching resumes at the failing record, whenever it resumes.

@@ -55,6 +55,12 @@ public:
     // arrives as an error event with the same text. Without on_error the
     // event is logged only if its line was not: each error once.
     void remember_logged_failure(std::string_view text) {
+        // With log.thread.name (the default) the line starts "[thrd:<name>]: ";
+        // the error event carries the rest.
+        if (text.substr(0, 6) == "[thrd:") {
+            const std::size_t end = text.find("]: ");
+            text.remove_prefix(end == std::string_view::npos ? 0 : end + 3);
+        }
         std::lock_guard<std::mutex> lock(failures_mutex_);
         if (logged_failures_.size() == 16) {
             logged_failures_.pop_front();

@@ -14,4 +14,5 @@
 #include "relkafka/record.hpp"
 #include "relkafka/stats.hpp"
 #include "relkafka/topic_partition.hpp"
+#include "relkafka/transactional_producer.hpp"
 #include "relkafka/version.hpp"

@@ -140,7 +140,7 @@ TEST_CASE("a committed transaction reports each message delivered only once it c
         futures.push_back(producer.send(numbered(topic, n)));
     }
     // The broker acknowledged every message; none is reported before the commit.
-    REQUIRE(wait_until([&] { return producer.counters().delivered == 250; }, 30s));
+    REQUIRE(wait_until([&] { (void)producer.poll(10ms); return producer.counters().delivered == 250; }, 30s));
     CHECK(reports.count() == 0);
     CHECK(producer.held() == 250);
     for (auto& f : futures) {
@@ -169,7 +169,7 @@ TEST_CASE("an aborted transaction hands every message back as TransactionAborted
     Reports reports;
     send_range(producer, reports, topic, 0, 100);
     auto future = producer.send(numbered(topic, 100));
-    REQUIRE(wait_until([&] { return producer.counters().delivered == 101; }, 30s));
+    REQUIRE(wait_until([&] { (void)producer.poll(10ms); return producer.counters().delivered == 101; }, 30s));
 
     require_ok(producer.abort(30s));
     reports.require_each_once(0, 100, ErrorCode::TransactionAborted);
@@ -517,7 +517,7 @@ TEST_CASE("read_committed readers see each committed message once and nothing of
         if (t % 3 == 2) {
             // In the log before the abort: only the markers hide them.
             const auto acked = static_cast<std::size_t>(from + per_transaction);
-            REQUIRE(wait_until([&] { return producer.counters().delivered >= acked; }, 30s));
+            REQUIRE(wait_until([&] { (void)producer.poll(10ms); return producer.counters().delivered >= acked; }, 30s));
             require_ok(producer.abort(30s));
             continue;
         }
@@ -542,7 +542,7 @@ TEST_CASE("a second producer with the same transactional id fences the first") {
     require_ok(first.begin());
     Reports reports;
     send_range(first, reports, topic, 0, 10);
-    REQUIRE(wait_until([&] { return first.counters().delivered == 10; }, 30s));
+    REQUIRE(wait_until([&] { (void)first.poll(10ms); return first.counters().delivered == 10; }, 30s));
 
     TransactionalProducer second(txn_config(cluster, id));
     require_ok(second.init(60s));  // aborts what the first left open

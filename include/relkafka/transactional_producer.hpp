@@ -24,7 +24,10 @@ class Consumer;
 /// plus the identity its transactions are fenced by.
 struct TransactionalConfig {
     /// Every policy of a Producer. Idempotence must stay Enabled (with
-    /// Acks::All): transactions are built on it.
+    /// Acks::All): transactions are built on it. `callbacks` is not used:
+    /// librdkafka's reports and callbacks (on_error, on_statistics) are
+    /// served inside send(), poll(), commit() and abort(), on the threads
+    /// that call them.
     ProducerConfig producer;
     /// Stable across restarts of the same logical producer and unique among
     /// the producers that run at once: a new producer with the same id fences
@@ -136,6 +139,12 @@ public:
 
     /// Aborts the transaction, then reports each of its messages as aborted.
     TxnResult abort(std::chrono::milliseconds timeout);
+
+    /// Serves the broker's acknowledgements (counted in counters()) and
+    /// on_error/on_statistics for up to `timeout`; send(), commit() and
+    /// abort() do so too. Not needed for correctness: for an idle producer
+    /// that should still report errors. Returns how many reports it served.
+    int poll(std::chrono::milliseconds timeout);
 
     /// Whether begin() started a transaction that has not ended yet.
     bool in_transaction() const;

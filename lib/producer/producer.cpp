@@ -416,12 +416,8 @@ Error Producer::Impl::send_error(rd_kafka_resp_err_t err, const MessageView& mes
 }
 
 Error Producer::Impl::flush(milliseconds timeout) {
-    // rd_kafka_flush() waits for librdkafka's message count to reach zero,
-    // and parked messages count.
-    parked_.hold();
-    parked_.reclaim();
-    const rd_kafka_resp_err_t flushed = rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count()));
-    parked_.release();
+    const rd_kafka_resp_err_t flushed =
+        unparked([&] { return rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count())); });
     if (flushed != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return Error(ErrorCode::TimedOut,
                      fmt::format("flush: {} messages still without an outcome after {} ms",

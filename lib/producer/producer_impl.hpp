@@ -55,6 +55,7 @@ class Producer::Impl {
     using PendingPtr = std::unique_ptr<PendingSend, ReleasePending>;
 
 public:
+    // `extra`: properties applied after the policies and overrides.
     explicit Impl(ProducerConfig config, detail::Properties extra = {});
     ~Impl() = default;
     Impl(const Impl&) = delete;
@@ -76,6 +77,22 @@ public:
     rd_kafka_t* handle() const noexcept { return rk_.get(); }
     const std::string& bootstrap_servers() const noexcept { return config_.bootstrap_servers; }
     const ProducerConfig& config() const noexcept { return config_; }
+
+    // Runs `wait`, a librdkafka call that waits for its message count to
+    // reach zero (a flush, a transaction's commit or abort), with no report
+    // parked meanwhile: parked messages count.
+    template <class Wait>
+    auto unparked(Wait&& wait) {
+        struct Hold {
+            explicit Hold(detail::ParkedReports& p) : parked(p) {
+                parked.hold();
+                parked.reclaim();
+            }
+            ~Hold() { parked.release(); }
+            detail::ParkedReports& parked;
+        } hold(parked_);
+        return wait();
+    }
 
 private:
     enum class State { Open, Closing, Closed };

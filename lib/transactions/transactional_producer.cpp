@@ -12,6 +12,7 @@
 #include "detail/producer_properties.hpp"
 #include "detail/records.hpp"
 #include "producer/delivery_state.hpp"
+#include "producer/producer_impl.hpp"
 #include "relkafka/consumer.hpp"
 #include "transactions/held_reports.hpp"
 #include "transactions/txn_result.hpp"
@@ -22,6 +23,16 @@ namespace {
 
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
+
+// The underlying producer serves its reports inline (ExplicitPoll), on the
+// threads that send, commit and abort, so that a commit's flush serves them
+// itself. Served by a callback thread instead, each commit waited about 12 ms
+// more on 2.0.2 (the flush notices the last report only at its next wakeup):
+// a third of the rate at 100 messages per transaction.
+ProducerConfig inline_reports(ProducerConfig config) {
+    config.callbacks = CallbackMode::ExplicitPoll;
+    return config;
+}
 
 // The librdkafka properties of the transaction settings, after validating them.
 std::vector<std::pair<std::string, std::string>> transaction_properties(
@@ -39,7 +50,7 @@ public:
     explicit Impl(TransactionalConfig config)
         : config_(std::move(config)),
           held_(config_.producer),
-          producer_(config_.producer, transaction_properties(config_)) {}
+          producer_(inline_reports(config_.producer), transaction_properties(config_)) {}
 
     ~Impl() {
         try {
@@ -115,6 +126,7 @@ public:
         }
         producer_.send(detail::view_of(held->message),
                        [held](Delivery&& d) { held->reports->answer(*held, std::move(d)); });
+        (void)producer_.poll(milliseconds(0));  // the reports so far: frees their queue room
     }
 
     DeliveryFuture send_future(Message& message) {
@@ -166,8 +178,10 @@ public:
         const auto deadline = Clock::now() + timeout;
         held_.seal();
         commit_requested_ = true;
-        TxnResult result =
-            checked(rd_kafka_commit_transaction(rk(), detail::to_timeout_ms(timeout)), "commit()");
+        // The commit flushes: it waits for librdkafka's message count to reach zero.
+        TxnResult result = checked(producer_.impl_->unparked([&] {
+            return rd_kafka_commit_transaction(rk(), detail::to_timeout_ms(timeout));
+        }), "commit()");
         if (result.ok()) {
             end(deadline, detail::TxnEnd::Committed, Error());
         }
@@ -181,14 +195,16 @@ public:
         require_transaction("abort()");
         const auto deadline = Clock::now() + timeout;
         held_.seal();
-        TxnResult result =
-            checked(rd_kafka_abort_transaction(rk(), detail::to_timeout_ms(timeout)), "abort()");
+        TxnResult result = checked(producer_.impl_->unparked([&] {
+            return rd_kafka_abort_transaction(rk(), detail::to_timeout_ms(timeout));
+        }), "abort()");
         if (result.ok()) {
             end(deadline, detail::TxnEnd::Aborted, Error());
         }
         return result;
     }
 
+    int poll(milliseconds timeout) { return producer_.poll(timeout); }
     bool in_transaction() const { return phase_.load() == Phase::InTransaction; }
     std::size_t held() const { return held_.size(); }
     ProducerCounters counters() const { return producer_.counters(); }
@@ -219,12 +235,8 @@ private:
     // Waits (within `deadline`, at least a moment) for the underlying
     // producer's reports of the transaction, then reports its messages.
     void end(Clock::time_point deadline, detail::TxnEnd how, const Error& why) {
-        const bool explicit_poll = config_.producer.callbacks == CallbackMode::ExplicitPoll;
         (void)held_.wait_answered(std::max(deadline, Clock::now() + milliseconds(1000)),
-                                  explicit_poll ? std::function<void()>([this] {
-                                      (void)producer_.poll(milliseconds(10));
-                                  })
-                                                : std::function<void()>());
+                                  [this] { (void)producer_.poll(milliseconds(10)); });
         phase_.store(Phase::Ready);
         held_.report_all(how, why);
     }
@@ -311,6 +323,8 @@ TxnResult TransactionalProducer::commit(milliseconds timeout) {
 TxnResult TransactionalProducer::abort(milliseconds timeout) {
     return usable(impl_, "abort()").abort(timeout);
 }
+
+int TransactionalProducer::poll(milliseconds timeout) { return usable(impl_, "poll()").poll(timeout); }
 
 bool TransactionalProducer::in_transaction() const {
     return usable(impl_, "in_transaction()").in_transaction();

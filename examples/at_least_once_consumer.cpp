@@ -37,21 +37,6 @@ void handle(const relkafka::Record& record) {
     }
 }
 
-// Gives the embedded cluster something to consume.
-void fill_topic(const std::string& brokers, const std::string& topic, long count) {
-    relkafka::ProducerConfig producer_config;
-    producer_config.bootstrap_servers = brokers;
-    relkafka::Producer producer(producer_config);
-    for (long n = 0; n < count; ++n) {
-        relkafka::Message m;
-        m.topic = topic;
-        m.key = "customer-" + std::to_string(n % 100);
-        m.value = "order " + std::to_string(n);
-        producer.send(std::move(m), [](relkafka::Delivery&&) {});
-    }
-    producer.close(30s);
-    std::printf("filled %s with %ld orders\n", topic.c_str(), count);
-}
 
 }  // namespace
 
@@ -65,7 +50,7 @@ int main(int argc, char** argv) {
     const std::string brokers = example::brokers_or_mock(options, mock, topic);
     if (mock) {
         count = count > 0 ? count : 1000;
-        fill_topic(brokers, topic, count);
+        example::fill_topic(brokers, topic, count);
     }
 
     relkafka::ConsumerConfig config;

@@ -47,21 +47,6 @@ void make_invoice(const relkafka::Record& order, std::vector<relkafka::Message>&
     out.push_back(std::move(invoice));
 }
 
-void fill_topic(const std::string& brokers, const std::string& topic, long count) {
-    relkafka::ProducerConfig config;
-    config.bootstrap_servers = brokers;
-    relkafka::Producer producer(config);
-    for (long n = 0; n < count; ++n) {
-        relkafka::Message m;
-        m.topic = topic;
-        m.key = "customer-" + std::to_string(n % 100);
-        m.value = "order " + std::to_string(n);
-        producer.send(std::move(m), [](relkafka::Delivery&&) {});
-    }
-    (void)producer.close(30s);
-    std::printf("filled %s with %ld orders\n", topic.c_str(), count);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -79,7 +64,7 @@ int main(int argc, char** argv) {
     if (mock) {
         mock->create_topic(invoices, 4, 3);
         count = count > 0 ? count : 1000;
-        fill_topic(brokers, options["in"], count);
+        example::fill_topic(brokers, options["in"], count);
     }
 
     relkafka::PipelineConfig config;

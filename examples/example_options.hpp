@@ -5,12 +5,15 @@
 // header with the example you start from, or replace it with your own
 // configuration.
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
+#include <relkafka/producer.hpp>
 #include <relkafka/testing/mock_cluster.hpp>
 
 namespace example {
@@ -61,6 +64,23 @@ inline std::string brokers_or_mock(const Options& options,
     std::printf("no --brokers given: started an embedded mock cluster at %s\n",
                 mock->bootstrap_servers().c_str());
     return mock->bootstrap_servers();
+}
+
+// Gives the embedded cluster something to consume: `count` orders of 100
+// customers, keyed by customer.
+inline void fill_topic(const std::string& brokers, const std::string& topic, long count) {
+    relkafka::ProducerConfig config;
+    config.bootstrap_servers = brokers;
+    relkafka::Producer producer(config);
+    for (long n = 0; n < count; ++n) {
+        relkafka::Message m;
+        m.topic = topic;
+        m.key = "customer-" + std::to_string(n % 100);
+        m.value = "order " + std::to_string(n);
+        producer.send(std::move(m), [](relkafka::Delivery&&) {});
+    }
+    (void)producer.close(std::chrono::seconds(30));
+    std::printf("filled %s with %ld orders\n", topic.c_str(), count);
 }
 
 }  // namespace example

@@ -428,3 +428,47 @@ TEST_CASE("on a real cluster the pipeline moves 100000 records exactly once thro
     const auto seen = read_committed_inputs(cluster, out, count);
     require_exactly_once(seen, count);  // every input once, in order, nothing aborted
 }
+
+TEST_CASE("a revocation commits the open transaction before the partitions go") {
+    TestCluster cluster;
+    const std::string in = cluster.create_topic("eos-revoke-in", partitions, cluster.replication_factor());
+    const std::string out = cluster.create_topic("eos-revoke-out", partitions, cluster.replication_factor());
+    constexpr int count = 200;
+    produce_inputs(cluster, in, 0, count);
+    CommittedOutputs outputs;
+    const std::string group = cluster.group("eos-revoke");
+    PipelineConfig config = pipeline_config(cluster, group, in, cluster.group("eos-revoke-id"));
+    config.batch.max_records = 100000;  // only the revocation (or stop) ends the transaction
+    config.batch.max_time = 50s;
+    config.on_output = outputs.callback();
+    ExactlyOncePipeline pipeline(config);
+    std::atomic<int> transformed{0};
+    std::atomic<bool> stop{false};
+    Error result;
+    std::thread runner([&] {
+        result = pipeline.run(
+            [&](const Record& r, std::vector<Message>& o) {
+                ++transformed;
+                copy_transform(r, o, out);
+            },
+            stop);
+    });
+    REQUIRE(wait_until([&] { return transformed.load() == count; }, 30s));
+    CHECK(outputs.committed() == 0);  // the transaction is open
+    // A second member joins: the group takes partitions from the first.
+    relkafka::Consumer joiner(cluster.consumer_config(group, in));
+    const bool committed = wait_until(
+        [&] {
+            (void)joiner.poll(100ms);
+            return outputs.committed() == count;
+        },
+        30s);
+    stop = true;
+    pipeline.wakeup();
+    runner.join();
+    INFO(result.to_string());
+    REQUIRE_FALSE(result);
+    REQUIRE(committed);  // by the revocation, long before max_time
+    CHECK(pipeline.counters().committed >= 1);
+    require_exactly_once(outputs.inputs(cluster, out), count);
+}

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <exception>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <utility>
@@ -76,7 +77,7 @@ public:
             if (fatal_) {
                 return *std::exchange(fatal_, std::nullopt);
             }
-            const std::size_t kept = apply_pending_rewind(records);
+            const std::size_t kept = after_rebalance(records);
             for (std::size_t i = 0; i < kept; ++i) {
                 const Record& record = records[i];
                 if (batch_.empty()) {
@@ -142,6 +143,7 @@ private:
         c.on_error = [this, user](const Error& e) {
             if (e.code() == ErrorCode::AssignmentLost) {
                 lost_ = true;
+                rebalanced_ = true;
             }
             if (user) {
                 user(e);
@@ -281,6 +283,11 @@ private:
     }
 
     void seek(const std::map<TopicPartition, std::int64_t>& targets) {
+        if (in_revocation_) {
+            // Not inside the rebalance: after poll() returns, on what is kept.
+            pending_rewind_.insert(targets.begin(), targets.end());
+            return;
+        }
         for (const auto& [tp, offset] : targets) {
             try {
                 if (Error e = consumer_.seek({tp.topic, tp.partition, offset})) {
@@ -298,26 +305,34 @@ private:
     // commits now, while this member still owns them. If it cannot, it is
     // aborted; the partitions this member keeps are sought back after poll().
     void before_revocation() {
+        rebalanced_ = true;
         if (batch_.empty() || fatal_) {
             return;
         }
-        const std::map<TopicPartition, std::int64_t> starts = batch_.starts();
-        if (!end_batch({}, 0)) {
-            pending_rewind_ = starts;
-        }
+        in_revocation_ = true;
+        (void)end_batch({}, 0);
+        in_revocation_ = false;
     }
 
-    // Seeks back what before_revocation() aborted, dropping the records of
-    // those partitions from `records`; returns how many to process.
-    std::size_t apply_pending_rewind(std::vector<Record>& records) {
-        if (pending_rewind_.empty()) {
+    // After a revocation inside poll(): drops the records of partitions no
+    // longer assigned (fetched before the revocation: their new owner reads
+    // them) and seeks back what the revocation aborted, dropping those
+    // partitions' records too. Returns how many records to process.
+    std::size_t after_rebalance(std::vector<Record>& records) {
+        if (!rebalanced_) {
             return records.size();
         }
+        rebalanced_ = false;
         const auto targets = std::exchange(pending_rewind_, {});
         seek(targets);
+        std::set<TopicPartition> assigned;
+        for (const PartitionOffset& p : consumer_.assignment()) {
+            assigned.insert(p.topic_partition());
+        }
         std::vector<Record> kept;
         for (Record& r : records) {
-            if (targets.count(r.topic_partition()) == 0) {
+            const TopicPartition tp = r.topic_partition();
+            if (assigned.count(tp) != 0 && targets.count(tp) == 0) {
                 kept.push_back(std::move(r));
             }
         }
@@ -333,6 +348,8 @@ private:
     std::atomic<bool> lost_{false};
     std::optional<Error> fatal_;
     std::map<TopicPartition, std::int64_t> pending_rewind_;
+    bool rebalanced_ = false;     // a revocation ran inside the last poll()
+    bool in_revocation_ = false;  // inside it now
     struct {
         std::atomic<std::size_t> records{0}, redone{0}, outputs{0}, committed{0}, aborted{0},
             recreated{0};

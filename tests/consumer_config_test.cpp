@@ -170,6 +170,35 @@ TEST_CASE("consumer overrides may not set a property a policy owns") {
     CHECK_THROWS_WITH(Consumer(config), Contains("overrides[\"" + key + "\"]") && Contains(owner));
 }
 
+TEST_CASE("consumer overrides may not change offset storing commits or assignment") {
+    auto config = valid_config();
+    std::string key, value = "true", reason;
+    SECTION("legacy auto commit") { key = "auto.commit.enable", reason = "ConsumerConfig::commit"; }
+    SECTION("auto commit under the topic prefix") {
+        key = "topic.enable.auto.commit", reason = "ConsumerConfig::commit";
+    }
+    SECTION("commit interval under the topic prefix") {
+        key = "topic.auto.commit.interval.ms", value = "10", reason = "ConsumerConfig::commit";
+    }
+    SECTION("offsets in a file") { key = "offset.store.method", value = "file", reason = "local file"; }
+    SECTION("group protocol type") { key = "group.protocol.type", value = "x", reason = "consumer protocol"; }
+    SECTION("partition end events") { key = "enable.partition.eof", reason = "poll()'s wait"; }
+    SECTION("a consume callback") { key = "consume_cb", value = "0", reason = "poll() and run()"; }
+    SECTION("the event mask") { key = "enabled_events", value = "0", reason = "rebalances"; }
+    SECTION("the default topic config") { key = "default_topic_conf", value = "0", reason = "topic-level"; }
+    config.overrides[key] = value;
+    CHECK_THROWS_AS(Consumer(config), ConfigError);
+    CHECK_THROWS_WITH(Consumer(config), Contains("overrides[\"" + key + "\"]") && Contains(reason));
+}
+
+TEST_CASE("the dead-letter producer may not turn off its success reports") {
+    auto config = valid_config();
+    config.dead_letter = relkafka::DeadLetter{};
+    config.dead_letter->producer_overrides["delivery.report.only.error"] = "true";
+    CHECK_THROWS_WITH(Consumer(config), Contains("ConsumerConfig::dead_letter") &&
+                                            Contains("delivery.report.only.error"));
+}
+
 TEST_CASE("an unknown consumer property is an error") {
     auto config = valid_config();
     config.overrides["session.timeout"] = "6000";

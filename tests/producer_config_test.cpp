@@ -145,6 +145,52 @@ TEST_CASE("overrides may not set a property a policy owns") {
     CHECK_THROWS_WITH(Producer(config), Contains("overrides[\"" + key + "\"]") && Contains(owner));
 }
 
+// delivery.report.only.error=true used to be accepted: 0 of 100 callbacks
+// fired, send_sync() never returned and close(1 s) took 10 s.
+TEST_CASE("overrides may not change how deliveries are reported or ordered") {
+    auto config = valid_config();
+    std::string key, value = "true", reason;
+    SECTION("success reports turned off") {
+        key = "delivery.report.only.error", reason = "report successful deliveries too";
+    }
+    SECTION("LIFO queuing") { key = "queuing.strategy", value = "lifo", reason = "out of the order"; }
+    SECTION("gapless guarantee") { key = "enable.gapless.guarantee", reason = "fatal error"; }
+    SECTION("transactions") { key = "transactional.id", value = "tx-1", reason = "not supported yet"; }
+    SECTION("the opaque pointer") { key = "opaque", value = "0", reason = "opaque pointer"; }
+    SECTION("the event mask") { key = "enabled_events", value = "0", reason = "delivery reports"; }
+    SECTION("a background event callback") {
+        key = "background_event_cb", value = "0", reason = "delivery reports";
+    }
+    SECTION("librdkafka's unit-test hook") {
+        key = "ut_handle_ProduceResponse", value = "x", reason = "call as a function";
+    }
+    SECTION("librdkafka's internal mock") {
+        key = "test.mock.num.brokers", value = "1", reason = "MockCluster";
+    }
+    config.overrides[key] = value;
+    CHECK_THROWS_AS(Producer(config), ConfigError);
+    CHECK_THROWS_WITH(Producer(config), Contains("overrides[\"" + key + "\"]") && Contains(reason) &&
+                                            Contains("remove it from overrides"));
+}
+
+// librdkafka strips "topic." and sets the topic-level property: "topic.acks"
+// used to give acks=0 under Acks::All.
+TEST_CASE("an owned property is refused under librdkafka's topic prefix too") {
+    auto config = valid_config();
+    config.idempotence = Idempotence::Disabled;
+    config.retry.retries = 0;
+    CHECK_NOTHROW(Producer(config));
+    std::string key, owner;
+    SECTION("acks") { key = "topic.acks", owner = "ProducerConfig::acks"; }
+    SECTION("acks by its alias") { key = "topic.request.required.acks", owner = "ProducerConfig::acks"; }
+    SECTION("delivery timeout") {
+        key = "topic.message.timeout.ms", owner = "ProducerConfig::retry.delivery_timeout";
+    }
+    SECTION("queuing strategy") { key = "topic.queuing.strategy", owner = "Producer"; }
+    config.overrides[key] = "0";
+    CHECK_THROWS_WITH(Producer(config), Contains("overrides[\"" + key + "\"]") && Contains(owner));
+}
+
 TEST_CASE("librdkafka's own refusals are passed through") {
     auto config = valid_config();
     config.retry.delivery_timeout = 100ms;

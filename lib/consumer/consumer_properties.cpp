@@ -24,7 +24,8 @@ const PolicyProperty<ConsumerConfig> policy_properties[] = {
      [](const ConsumerConfig& c) { return c.bootstrap_servers; }},
     {{"group.id", nullptr, "ConsumerConfig::group_id"},
      [](const ConsumerConfig& c) { return c.group_id; }},
-    {{"enable.auto.commit", nullptr, "ConsumerConfig::commit"},
+    // auto.commit.enable: librdkafka's legacy topic-level name.
+    {{"enable.auto.commit", "auto.commit.enable", "ConsumerConfig::commit"},
      [](const ConsumerConfig& c) { return std::string(auto_commits(c) ? "true" : "false"); }},
     {{"auto.commit.interval.ms", nullptr, "ConsumerConfig::commit (AutoCommit::interval)"},
      [](const ConsumerConfig& c) {
@@ -32,7 +33,7 @@ const PolicyProperty<ConsumerConfig> policy_properties[] = {
          return std::to_string(policy != nullptr ? policy->interval.count() : 5000);
      }},
     // Offsets are stored by mark_processed(), never when a record is fetched.
-    {{"enable.auto.offset.store", nullptr, "Consumer (offsets are stored once processed)"},
+    {{"enable.auto.offset.store", nullptr, "Consumer", "offsets are stored once processed"},
      [](const ConsumerConfig&) { return std::string("false"); }},
     {{"partition.assignment.strategy", nullptr, "ConsumerConfig::protocol"},
      [](const ConsumerConfig& c) {
@@ -207,7 +208,17 @@ void validate(const ConsumerConfig& c) {
     reject_owned_overrides(
         c.overrides,
         owned_properties(policy_properties,
-                         {{"rebalance_cb", nullptr, "Consumer (it commits before revocation)"},
+                         {{"rebalance_cb", nullptr, "Consumer", "it commits before revocation"},
+                          {"offset.store.method", nullptr, "Consumer",
+                           "offsets are committed to the group on the brokers, not to a local "
+                           "file"},
+                          {"group.protocol.type", nullptr, "Consumer",
+                           "the group must run the consumer protocol that assignments and "
+                           "commits rely on"},
+                          {"enable.partition.eof", nullptr, "Consumer",
+                           "each partition end would cut poll()'s wait short"},
+                          {"consume_cb", nullptr, "Consumer",
+                           "records are handed out by poll() and run(), not to a callback"},
                           {"offset_commit_cb", nullptr, "ConsumerConfig::on_commit"},
                           {"stats_cb", nullptr, "ConsumerConfig::on_statistics"},
                           {"log_cb", nullptr, "ConsumerConfig::on_log"},

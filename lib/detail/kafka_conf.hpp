@@ -19,7 +19,11 @@ using Properties = std::vector<std::pair<std::string, std::string>>;
 struct OwnedProperty {
     const char* key;
     const char* alias;  // librdkafka's other name for it, or nullptr
-    const char* owner;  // the config field to set instead, e.g. "ProducerConfig::acks"
+    // The config field to set instead, e.g. "ProducerConfig::acks"; or, with
+    // a reason, the part of relkafka that keeps the property at its setting.
+    const char* owner;
+    // Why a property no config field sets is refused, or nullptr.
+    const char* reason = nullptr;
 };
 
 // A policy-owned property and how its value is written from a Config.
@@ -54,7 +58,9 @@ std::vector<OwnedProperty> owned_properties(const PolicyProperty<Config> (&table
     return owned;
 }
 
-// Throws ConfigError if `overrides` sets a property listed in `owned`.
+// Throws ConfigError if `overrides` sets a property listed in `owned`, or
+// one that every relkafka client owns (opaque, enabled_events, ...). A key is
+// also matched without librdkafka's "topic." prefix, which it strips.
 void reject_owned_overrides(const std::map<std::string, std::string>& overrides,
                             const std::vector<OwnedProperty>& owned);
 

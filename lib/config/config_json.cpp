@@ -252,7 +252,7 @@ public:
         } else if constexpr (std::is_same_v<T, std::map<std::string, std::string>>) {
             json properties = json::object();
             for (const auto& [name, text] : value) {
-                properties[name] = detail::printable_value(name, text);
+                properties[name] = detail::is_secret_property(name) ? std::string("[redacted]") : text;
             }
             (*node_)[key] = std::move(properties);
         } else {

@@ -12,10 +12,6 @@ namespace relkafka::detail {
 
 namespace {
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 // Owned by every client, whatever its config: the properties through which
 // librdkafka would hand relkafka's events, callbacks or brokers to someone else.
 const OwnedProperty client_owned[] = {
@@ -62,11 +58,29 @@ std::string_view without_topic_prefix(std::string_view key) {
         key, printable_value(key, value), property.owner, property.owner));
 }
 
+// librdkafka takes keys and values as C strings: "acks\0" is read as "acks",
+// past the owned-property check. No property needs a control character.
+void refuse_control_characters(std::string_view key, std::string_view value) {
+    if (const std::size_t at = find_control_character(key); at != std::string_view::npos) {
+        throw ConfigError(fmt::format(
+            "overrides key \"{}\" contains the control character U+{:04X} at byte {}: librdkafka "
+            "property names are plain text; remove it",
+            printable_text(key), static_cast<unsigned char>(key[at]), at));
+    }
+    if (const std::size_t at = find_control_character(value); at != std::string_view::npos) {
+        throw ConfigError(fmt::format(
+            "overrides[\"{}\"] has the control character U+{:04X} at byte {} of its value: "
+            "librdkafka would read a different value (up to a NUL); remove it",
+            printable_text(key), static_cast<unsigned char>(value[at]), at));
+    }
+}
+
 }  // namespace
 
-void reject_owned_overrides(const std::map<std::string, std::string>& overrides,
-                            const std::vector<OwnedProperty>& owned) {
+void check_overrides(const std::map<std::string, std::string>& overrides,
+                     const std::vector<OwnedProperty>& owned) {
     for (const auto& [key, value] : overrides) {
+        refuse_control_characters(key, value);
         const std::string_view bare = without_topic_prefix(key);
         for (const auto& property : owned) {
             if (names(property, key) || names(property, bare)) {
@@ -92,17 +106,6 @@ void require_bootstrap_servers(const std::string& servers, const char* config_ty
             fmt::format("{}::bootstrap_servers is empty: set it to \"host:port[,host:port...]\" of "
                         "at least one broker",
                         config_type));
-}
-
-bool is_secret_property(std::string_view key) noexcept {
-    static constexpr std::array<std::string_view, 4> secret_suffixes = {
-        ".password", ".secret", "sasl.oauthbearer.config", "ssl.key.pem"};
-    return std::any_of(secret_suffixes.begin(), secret_suffixes.end(),
-                       [&](std::string_view suffix) { return ends_with(key, suffix); });
-}
-
-std::string printable_value(std::string_view key, std::string_view value) {
-    return is_secret_property(key) ? std::string("[redacted]") : std::string(value);
 }
 
 ConfHandle make_conf(const Properties& properties) {

@@ -205,7 +205,7 @@ void validate(const ConsumerConfig& c) {
         }
     }
 
-    reject_owned_overrides(
+    check_overrides(
         c.overrides,
         owned_properties(policy_properties,
                          {{"rebalance_cb", nullptr, "Consumer", "it commits before revocation"},

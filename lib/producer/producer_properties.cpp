@@ -128,7 +128,7 @@ void validate(const ProducerConfig& c) {
                             c.retry.retries, c.retry.max_in_flight));
     }
 
-    reject_owned_overrides(
+    check_overrides(
         c.overrides,
         owned_properties(policy_properties,
                          {{"dr_cb", "dr_msg_cb", "Producer", "delivery callbacks are per send"},

@@ -91,7 +91,7 @@ TEST_CASE("a consumer needs topics or partitions") {
     }
     SECTION("an empty name") {
         config.topics.push_back("");
-        CHECK_THROWS_WITH(Consumer(config), Contains("empty topic name"));
+        CHECK_THROWS_WITH(Consumer(config), Contains("not a valid topic name: it is empty"));
     }
 }
 
@@ -197,6 +197,44 @@ TEST_CASE("the dead-letter producer may not turn off its success reports") {
     config.dead_letter->producer_overrides["delivery.report.only.error"] = "true";
     CHECK_THROWS_WITH(Consumer(config), Contains("ConsumerConfig::dead_letter") &&
                                             Contains("delivery.report.only.error"));
+}
+
+TEST_CASE("invalid topic names are refused wherever a consumer names a topic") {
+    auto config = valid_config();
+    std::string expected;
+    SECTION("a subscription") {
+        config.topics = {"orders", "bad topic!"};
+        expected = R"(ConsumerConfig::topics names the topic "bad topic!")";
+    }
+    SECTION("an empty subscription topic") {
+        config.topics = {""};
+        expected = "ConsumerConfig::topics names the topic \"\" (0 characters), which is not a valid "
+                   "topic name: it is empty";
+    }
+    SECTION("an assignment") {
+        config.topics.clear();
+        config.partitions = {{"..", 0, relkafka::offset_beginning}};
+        expected = R"(ConsumerConfig::partitions names the topic "..")";
+    }
+    SECTION("a dead-letter topic") {
+        config.dead_letter = relkafka::DeadLetter{};
+        config.dead_letter->topic = "orders/dlt";
+        expected = R"(DeadLetter::topic names the topic "orders/dlt")";
+    }
+    SECTION("a default dead-letter name that is too long") {
+        config.topics = {std::string(246, 'o')};
+        config.dead_letter = relkafka::DeadLetter{};
+        expected = "(DeadLetter::topic is empty), which is not a valid topic name: it is longer than 249";
+    }
+    CHECK_THROWS_AS(Consumer(config), ConfigError);
+    CHECK_THROWS_WITH(Consumer(config), Contains(expected));
+}
+
+TEST_CASE("a default dead-letter name of 249 characters is accepted") {
+    auto config = valid_config();
+    config.topics = {std::string(245, 'o')};
+    config.dead_letter = relkafka::DeadLetter{};
+    CHECK_NOTHROW(Consumer(config));
 }
 
 TEST_CASE("an unknown consumer property is an error") {

@@ -2,6 +2,8 @@
 
 #include "relkafka/producer.hpp"
 
+#include <string>
+
 using namespace std::chrono_literals;
 using Catch::Contains;
 using relkafka::Acks;
@@ -196,4 +198,51 @@ TEST_CASE("librdkafka's own refusals are passed through") {
     config.retry.delivery_timeout = 100ms;
     config.overrides["linger.ms"] = "500";  // must be below the delivery timeout
     CHECK_THROWS_WITH(Producer(config), Contains("librdkafka refused") && Contains("linger.ms"));
+}
+
+// "" and "bad topic!" used to be queued (a cluster that auto-creates topics
+// took them).
+TEST_CASE("a send to an invalid topic name is handed back at once naming the problem") {
+    Producer producer(valid_config());
+    std::string topic, problem;
+    SECTION("empty") { topic = "", problem = "it is empty"; }
+    SECTION("a space and a bang") { topic = "bad topic!", problem = "only ASCII letters, digits"; }
+    SECTION("a NUL") { topic = std::string("orders\0x", 8), problem = "only ASCII letters, digits"; }
+    SECTION("non-ASCII") { topic = "ordres-\xc3\xa9t\xc3\xa9", problem = "only ASCII letters, digits"; }
+    SECTION("a single dot") { topic = ".", problem = "are not topic names"; }
+    SECTION("two dots") { topic = "..", problem = "are not topic names"; }
+    SECTION("250 characters") { topic = std::string(250, 'a'), problem = "longer than 249"; }
+
+    int calls = 0;
+    relkafka::Delivery outcome;
+    relkafka::Message message;
+    message.topic = topic;
+    message.value = "payload";
+    producer.send(std::move(message), [&](relkafka::Delivery&& d) {
+        ++calls;
+        outcome = std::move(d);
+    });
+    CHECK(calls == 1);  // before send() returned
+    CHECK(outcome.error.code() == relkafka::ErrorCode::InvalidArg);
+    CHECK_THAT(outcome.error.message(), Contains("not a valid topic name") && Contains(problem));
+    CHECK(outcome.message.value == "payload");  // handed back, not lost
+    CHECK(producer.counters().refused == 1);
+
+    relkafka::Message again;
+    again.topic = topic;
+    relkafka::DeliveryFuture future = producer.send(std::move(again));
+    REQUIRE(future.ready());
+    CHECK(future.get().error.code() == relkafka::ErrorCode::InvalidArg);
+}
+
+TEST_CASE("a topic name of 249 legal characters is sent") {
+    Producer producer(valid_config());
+    relkafka::Message message;
+    message.topic = std::string(240, 'a') + "._-Z9.x_y";
+    REQUIRE(message.topic.size() == 249);
+    int calls = 0;
+    producer.send(std::move(message), [&](relkafka::Delivery&&) { ++calls; });
+    CHECK(calls == 0);  // queued: its outcome comes later
+    CHECK(producer.counters().refused == 0);
+    (void)producer.close(0ms);
 }

@@ -11,6 +11,7 @@
 
 #include "consumer/dead_letter.hpp"
 #include "detail/producer_properties.hpp"
+#include "detail/topic_rule.hpp"
 #include "observability/statistics.hpp"
 
 namespace relkafka::detail {
@@ -94,7 +95,7 @@ void require_safe_protocol(const ConsumerConfig& c) {
 void require_valid_partitions(const std::vector<PartitionOffset>& partitions) {
     std::set<TopicPartition> seen;
     for (const auto& p : partitions) {
-        require(!p.topic.empty(), "ConsumerConfig::partitions contains an empty topic name");
+        require_valid_topic(p.topic, "ConsumerConfig::partitions");
         require(p.partition >= 0,
                 fmt::format("ConsumerConfig::partitions: {}[{}] is not a partition: partitions "
                             "are numbered from 0",
@@ -154,7 +155,7 @@ void validate(const ConsumerConfig& c) {
                   "to topics (the group divides their partitions) or assign partitions "
                   "yourself, not both");
     for (const auto& topic : c.topics) {
-        require(!topic.empty(), "ConsumerConfig::topics contains an empty topic name");
+        require_valid_topic(topic, "ConsumerConfig::topics");
     }
     require_valid_partitions(c.partitions);
     require(c.max_batch >= 1, "ConsumerConfig::max_batch = 0: use 1 or more");
@@ -194,9 +195,19 @@ void validate(const ConsumerConfig& c) {
         for (const auto& p : c.partitions) {
             read.push_back(p.topic);
         }
+        if (!c.dead_letter->topic.empty()) {
+            require_valid_topic(c.dead_letter->topic, "DeadLetter::topic");
+        }
         for (const auto& topic : read) {
             const std::string target =
                 c.dead_letter->topic.empty() ? topic + ".DLT" : c.dead_letter->topic;
+            const char* problem = topic_name_problem(target);
+            require(problem == nullptr,
+                    fmt::format("ConsumerConfig::dead_letter sends failed records of \"{}\" to "
+                                "\"{}.DLT\" (DeadLetter::topic is empty), which is not a valid "
+                                "topic name: {}; set DeadLetter::topic",
+                                printable_text(topic), printable_text(topic),
+                                problem != nullptr ? problem : ""));
             require(std::find(read.begin(), read.end(), target) == read.end(),
                     fmt::format("ConsumerConfig::dead_letter sends failed records of \"{}\" to "
                                 "\"{}\", which this consumer also reads: a failing record would "

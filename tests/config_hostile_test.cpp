@@ -169,6 +169,32 @@ TEST_CASE("a JSON parse error does not quote the input") {
                             !Contains("4242") && !Contains("last read"));
 }
 
+// "sasl.passwd" and "SASL.PASSWORD" used to pass from_json, and to_json
+// printed their values.
+TEST_CASE("any secret-looking override is redacted by to_json whatever its spelling") {
+    const std::string key = GENERATE(as<std::string>{}, "sasl.password", "sasl.passwd", "SASL.PASSWORD",
+                                     "Ssl.Key.Password", "ssl.keystore.password",
+                                     "sasl.oauthbearer.client.secret", "sasl.oauthbearer.config",
+                                     "sasl.jaas.config", "my.auth.token", "ssl.key.pem", "ssl_key",
+                                     "client.credentials", "vendor.private.key");
+    CAPTURE(key);
+    const auto config = ProducerConfig::from_json(R"({"bootstrap_servers": "k:1", "overrides": {")" + key +
+                                                  R"(": "Hunter2Secret"}})");
+    CHECK(config.overrides.at(key) == "Hunter2Secret");
+    CHECK_THAT(config.to_json(), !Contains("Hunter2Secret") && Contains("[redacted]"));
+
+    ConsumerConfig consumer = consumer_config();
+    consumer.dead_letter = relkafka::DeadLetter{};
+    consumer.dead_letter->producer_overrides[key] = "Hunter2Secret";
+    CHECK_THAT(consumer.to_json(), !Contains("Hunter2Secret"));
+}
+
+TEST_CASE("a misspelt secret key is refused without showing its value") {
+    auto config = producer_config();
+    config.overrides["SASL.PASSWORD"] = "Hunter2Secret";
+    CHECK_THROWS_WITH(Producer(config), Contains("SASL.PASSWORD") && !Contains("Hunter2Secret"));
+}
+
 TEST_CASE("a wrong-typed overrides is never printed") {
     std::string overrides, expected;
     SECTION("an array") {

@@ -9,17 +9,41 @@ namespace relkafka::detail {
 
 namespace {
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// `needle` is lower case.
+bool contains_ignoring_case(std::string_view text, std::string_view needle) {
+    if (needle.size() > text.size()) {
+        return false;
+    }
+    for (std::size_t at = 0; at + needle.size() <= text.size(); ++at) {
+        std::size_t i = 0;
+        while (i < needle.size() && lower(text[at + i]) == needle[i]) {
+            ++i;
+        }
+        if (i == needle.size()) {
+            return true;
+        }
+    }
+    return false;
 }
 
 }  // namespace
 
+// Anything that looks like a secret is one: a misspelt or differently cased
+// key ("sasl.passwd", "SASL.PASSWORD") is refused later by librdkafka, but its
+// value must not be printed on the way. Private keys count; key paths and
+// public certificates do not.
 bool is_secret_property(std::string_view key) noexcept {
-    static constexpr std::array<std::string_view, 4> secret_suffixes = {
-        ".password", ".secret", "sasl.oauthbearer.config", "ssl.key.pem"};
-    return std::any_of(secret_suffixes.begin(), secret_suffixes.end(),
-                       [&](std::string_view suffix) { return ends_with(key, suffix); });
+    static constexpr std::array<std::string_view, 13> secret_words = {
+        "password", "passwd", "pwd",      "secret",   "token",   "credential", "jaas",
+        "private",  "apikey", "api.key", "api_key", "key.pem", "sasl.oauthbearer.config"};
+    if (std::any_of(secret_words.begin(), secret_words.end(),
+                    [&](std::string_view word) { return contains_ignoring_case(key, word); })) {
+        return true;
+    }
+    // librdkafka's name for the private key set through its C API.
+    return key.size() == 7 && contains_ignoring_case(key, "ssl_key");
 }
 
 std::string printable_value(std::string_view key, std::string_view value) {

@@ -237,6 +237,23 @@ TEST_CASE("a default dead-letter name of 249 characters is accepted") {
     CHECK_NOTHROW(Consumer(config));
 }
 
+// max_batch = 2^40 used to be accepted and throw bad_alloc from poll().
+TEST_CASE("max_batch is bounded to a million records") {
+    auto config = valid_config();
+    config.max_batch = std::size_t(1) << 40;
+    CHECK_THROWS_AS(Consumer(config), ConfigError);
+    CHECK_THROWS_WITH(Consumer(config),
+                      Contains("ConsumerConfig::max_batch = 1099511627776 is out of range") &&
+                          Contains("1 .. 1000000"));
+    config.max_batch = 1000001;
+    CHECK_THROWS_WITH(Consumer(config), Contains("max_batch = 1000001"));
+    CHECK_THROWS_WITH(ConsumerConfig::from_json(
+                          R"({"bootstrap_servers": "k:1", "group_id": "g", "topics": ["t"], "max_batch": 1099511627776})"),
+                      Contains("max_batch = 1099511627776"));
+    config.max_batch = 1000000;
+    CHECK_NOTHROW(Consumer(config));
+}
+
 TEST_CASE("an unknown consumer property is an error") {
     auto config = valid_config();
     config.overrides["session.timeout"] = "6000";

@@ -113,6 +113,9 @@ void require_valid_partitions(const std::vector<PartitionOffset>& partitions) {
     }
 }
 
+// A batch is reserved up front: a bound keeps a typo from becoming bad_alloc.
+constexpr std::size_t max_batch_limit = 1000000;
+
 // librdkafka's default for max.poll.interval.ms.
 constexpr long long default_max_poll_interval_ms = 300000;
 
@@ -158,7 +161,10 @@ void validate(const ConsumerConfig& c) {
         require_valid_topic(topic, "ConsumerConfig::topics");
     }
     require_valid_partitions(c.partitions);
-    require(c.max_batch >= 1, "ConsumerConfig::max_batch = 0: use 1 or more");
+    require(c.max_batch >= 1 && c.max_batch <= max_batch_limit,
+            fmt::format("ConsumerConfig::max_batch = {} is out of range: one poll() returns 1 .. "
+                        "{} records",
+                        c.max_batch, max_batch_limit));
     validate_attempts(c.retry.attempts, c.retry.backoff, "ConsumerConfig::retry");
     require_retries_within_poll_interval(c);
     require_statistics_interval(c.statistics_interval, "ConsumerConfig");

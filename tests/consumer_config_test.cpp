@@ -184,6 +184,7 @@ TEST_CASE("consumer overrides may not change offset storing commits or assignmen
     SECTION("group protocol type") { key = "group.protocol.type", value = "x", reason = "consumer protocol"; }
     SECTION("partition end events") { key = "enable.partition.eof", reason = "poll()'s wait"; }
     SECTION("a consume callback") { key = "consume_cb", value = "0", reason = "poll() and run()"; }
+    SECTION("the error callback") { key = "error_cb", value = "0", reason = "ConsumerConfig::on_error"; }
     SECTION("the event mask") { key = "enabled_events", value = "0", reason = "rebalances"; }
     SECTION("the default topic config") { key = "default_topic_conf", value = "0", reason = "topic-level"; }
     config.overrides[key] = value;

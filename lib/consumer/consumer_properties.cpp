@@ -237,6 +237,7 @@ void validate(const ConsumerConfig& c) {
                           {"consume_cb", nullptr, "Consumer",
                            "records are handed out by poll() and run(), not to a callback"},
                           {"offset_commit_cb", nullptr, "ConsumerConfig::on_commit"},
+                          {"error_cb", nullptr, "ConsumerConfig::on_error"},
                           {"stats_cb", nullptr, "ConsumerConfig::on_statistics"},
                           {"log_cb", nullptr, "ConsumerConfig::on_log"},
                           {"log.queue", nullptr, "ConsumerConfig::on_log (it runs on librdkafka's threads)"}}));

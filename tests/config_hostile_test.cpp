@@ -264,3 +264,22 @@ TEST_CASE("a count of 2^63 or more is refused in consumer JSON") {
     CHECK_THROWS_WITH(ConsumerConfig::from_json(json),
                       Contains("$.commit.every must be a whole number from 0 to 9223372036854775807"));
 }
+
+TEST_CASE("a property librdkafka refuses is reported without a secret-looking value") {
+    auto config = producer_config();
+    config.overrides["oauthbearer_token_refresh_cb"] = "Hunter2Secret";
+    CHECK_THROWS_WITH(Producer(config), Contains("oauthbearer_token_refresh_cb") &&
+                                            Contains("[redacted]") && !Contains("Hunter2Secret"));
+}
+
+TEST_CASE("an unknown property with a huge name is reported briefly") {
+    auto config = producer_config();
+    config.overrides["topic." + std::string(100000, 'x')] = "1";
+    try {
+        Producer producer(config);
+        FAIL("accepted");
+    } catch (const ConfigError& e) {
+        CHECK_THAT(e.what(), Contains("unknown librdkafka property") && Contains("(100006 bytes)"));
+        CHECK(std::string(e.what()).size() < 1000);
+    }
+}

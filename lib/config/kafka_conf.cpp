@@ -50,12 +50,12 @@ std::string_view without_topic_prefix(std::string_view key) {
         throw ConfigError(fmt::format(
             "overrides[\"{}\"] = \"{}\" is refused: {} keeps this property at its own setting "
             "({}); remove it from overrides",
-            key, printable_value(key, value), property.owner, property.reason));
+            printable_text(key), printable_value(key, value), property.owner, property.reason));
     }
     throw ConfigError(fmt::format(
         "overrides[\"{}\"] = \"{}\" sets a property that {} controls; set {} instead and remove it "
         "from overrides",
-        key, printable_value(key, value), property.owner, property.owner));
+        printable_text(key), printable_value(key, value), property.owner, property.owner));
 }
 
 // librdkafka takes keys and values as C strings: "acks\0" is read as "acks",
@@ -120,16 +120,15 @@ ConfHandle make_conf(const Properties& properties) {
                 throw ConfigError(fmt::format(
                     "unknown librdkafka property \"{}\": {}; check its spelling against "
                     "librdkafka's CONFIGURATION.md",
-                    key, errstr));
+                    printable_text(key), errstr));
             case RD_KAFKA_CONF_INVALID: {
-                std::string reason = errstr;
-                if (is_secret_property(key) && !value.empty()) {
-                    for (auto at = reason.find(value); at != std::string::npos; at = reason.find(value)) {
-                        reason.replace(at, value.size(), "[redacted]");
-                    }
-                }
+                // librdkafka's reason may quote the value, or a part of it cut
+                // at the end of errstr that no search would find.
+                const std::string reason =
+                    is_secret_property(key) ? std::string("(librdkafka's reason is withheld: it may quote the value)")
+                                            : std::string(errstr);
                 throw ConfigError(fmt::format("invalid value \"{}\" for librdkafka property \"{}\": {}",
-                                              printable_value(key, value), key, reason));
+                                              printable_value(key, value), printable_text(key), reason));
             }
         }
     }

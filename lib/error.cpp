@@ -46,7 +46,12 @@ RELKAFKA_SAME_CODE(KafkaStorageError, KAFKA_STORAGE_ERROR);
 RELKAFKA_SAME_CODE(ProducerFenced, PRODUCER_FENCED);
 #undef RELKAFKA_SAME_CODE
 
-std::string error_name(ErrorCode code) { return rd_kafka_err2name(detail::to_native(code)); }
+std::string error_name(ErrorCode code) {
+    if (code == ErrorCode::TransactionAborted) {
+        return "TRANSACTION_ABORTED";
+    }
+    return rd_kafka_err2name(detail::to_native(code));
+}
 
 Error::Error(ErrorCode code, std::string message, bool retriable, bool fatal,
              bool txn_requires_abort)

@@ -178,3 +178,52 @@ TEST_CASE("a missing config file is a clear error") {
     CHECK_THROWS_WITH(ProducerConfig::from_json_file("/nonexistent/producer.json"),
                       Contains("cannot read ProducerConfig JSON file \"/nonexistent/producer.json\""));
 }
+
+TEST_CASE("manually assigned partitions round-trip through JSON with named and numeric offsets") {
+    const ConsumerConfig config = ConsumerConfig::from_json(R"({"bootstrap_servers": "k:1", "group_id": "g", "partitions": [
+        {"topic": "orders", "partition": 0, "offset": 42},
+        {"topic": "orders", "partition": 1, "offset": "beginning"},
+        {"topic": "orders", "partition": 2, "offset": "end"},
+        {"topic": "audit", "partition": 0}]})");
+    REQUIRE(config.partitions.size() == 4);
+    CHECK(config.partitions[0].offset == 42);
+    CHECK(config.partitions[1].offset == relkafka::offset_beginning);
+    CHECK(config.partitions[2].offset == relkafka::offset_end);
+    CHECK(config.partitions[3].offset == relkafka::offset_committed);
+    CHECK(config.partitions[3].topic == "audit");
+
+    const ConsumerConfig back = ConsumerConfig::from_json(config.to_json());
+    REQUIRE(back.partitions.size() == 4);
+    for (std::size_t i = 0; i < 4; ++i) {
+        CHECK(back.partitions[i].topic == config.partitions[i].topic);
+        CHECK(back.partitions[i].partition == config.partitions[i].partition);
+        CHECK(back.partitions[i].offset == config.partitions[i].offset);
+    }
+    CHECK_THAT(config.to_json(), Contains(R"("offset":"beginning")") || Contains(R"("offset": "beginning")"));
+}
+
+TEST_CASE("a bad manually assigned partition is refused with its path") {
+    std::string json, expected;
+    SECTION("a negative offset that is not a name") {
+        json = R"({"bootstrap_servers": "k:1", "group_id": "g", "partitions": [{"topic": "t", "partition": 0, "offset": -5}]})";
+        expected = R"($.partitions[0].offset must be one of "beginning", "end", "committed")";
+    }
+    SECTION("an unknown offset name") {
+        json = R"({"bootstrap_servers": "k:1", "group_id": "g", "partitions": [{"topic": "t", "partition": 0, "offset": "latest"}]})";
+        expected = "$.partitions[0].offset";
+    }
+    SECTION("not an object") {
+        json = R"({"bootstrap_servers": "k:1", "group_id": "g", "partitions": ["t:0"]})";
+        expected = "$.partitions[0] must be an object";
+    }
+    SECTION("an unknown key") {
+        json = R"({"bootstrap_servers": "k:1", "group_id": "g", "partitions": [{"topic": "t", "partition": 0, "start": 1}]})";
+        expected = "unknown key $.partitions[0].start";
+    }
+    SECTION("topics and partitions together") {
+        json = R"({"bootstrap_servers": "k:1", "group_id": "g", "topics": ["t"], "partitions": [{"topic": "t", "partition": 0}]})";
+        expected = "topics";
+    }
+    CHECK_THROWS_AS(ConsumerConfig::from_json(json), ConfigError);
+    CHECK_THROWS_WITH(ConsumerConfig::from_json(json), Contains(expected));
+}

@@ -157,7 +157,9 @@ TEST_CASE("overrides may not change how deliveries are reported or ordered") {
     }
     SECTION("LIFO queuing") { key = "queuing.strategy", value = "lifo", reason = "out of the order"; }
     SECTION("gapless guarantee") { key = "enable.gapless.guarantee", reason = "fatal error"; }
-    SECTION("transactions") { key = "transactional.id", value = "tx-1", reason = "not supported yet"; }
+    SECTION("transactions") {
+        key = "transactional.id", value = "tx-1", reason = "TransactionalConfig::transactional_id";
+    }
     SECTION("the opaque pointer") { key = "opaque", value = "0", reason = "opaque pointer"; }
     SECTION("the event mask") { key = "enabled_events", value = "0", reason = "delivery reports"; }
     SECTION("a background event callback") {
@@ -173,6 +175,13 @@ TEST_CASE("overrides may not change how deliveries are reported or ordered") {
     CHECK_THROWS_AS(Producer(config), ConfigError);
     CHECK_THROWS_WITH(Producer(config), Contains("overrides[\"" + key + "\"]") && Contains(reason) &&
                                             Contains("remove it from overrides"));
+}
+
+TEST_CASE("transaction settings belong to a TransactionalProducer") {
+    auto config = valid_config();
+    config.overrides["transaction.timeout.ms"] = "60000";
+    CHECK_THROWS_WITH(Producer(config), Contains(R"(overrides["transaction.timeout.ms"])") &&
+                                            Contains("TransactionalConfig::transaction_timeout"));
 }
 
 // librdkafka strips "topic." and sets the topic-level property: "topic.acks"

@@ -190,6 +190,8 @@ public:
     class Impl;
 
 private:
+    friend class ExactlyOncePipeline;  // hands the consumer's commits to transactions
+
     std::unique_ptr<Impl> impl_;
 };
 

@@ -51,6 +51,10 @@ enum class ErrorCode : int {
     InvalidProducerEpoch = 47,
     KafkaStorageError = 56,
     ProducerFenced = 90,
+    // relkafka's own, outside librdkafka's range.
+    /// The message's transaction was aborted: it is not visible to
+    /// read_committed readers; send it again in a new transaction.
+    TransactionAborted = -10000,
 };
 
 /// librdkafka's symbolic name of a code, e.g. "NOT_LEADER_FOR_PARTITION" or

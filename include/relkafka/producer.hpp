@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "relkafka/config.hpp"
@@ -127,6 +129,11 @@ public:
     class Impl;
 
 private:
+    friend class TransactionalProducer;
+    // A producer whose librdkafka client also gets `extra` properties, after
+    // the policies and overrides (the transactional ones).
+    Producer(ProducerConfig config, std::vector<std::pair<std::string, std::string>> extra);
+
     std::unique_ptr<Impl> impl_;
 };
 

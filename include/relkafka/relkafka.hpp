@@ -7,6 +7,7 @@
 #include "relkafka/delivery.hpp"
 #include "relkafka/delivery_future.hpp"
 #include "relkafka/error.hpp"
+#include "relkafka/exactly_once_pipeline.hpp"
 #include "relkafka/logging.hpp"
 #include "relkafka/message.hpp"
 #include "relkafka/policies.hpp"
@@ -14,4 +15,5 @@
 #include "relkafka/record.hpp"
 #include "relkafka/stats.hpp"
 #include "relkafka/topic_partition.hpp"
+#include "relkafka/transactional_producer.hpp"
 #include "relkafka/version.hpp"

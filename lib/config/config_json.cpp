@@ -117,6 +117,37 @@ public:
         }
     }
 
+    // [{"topic": "t", "partition": 0, "offset": 42 | "beginning" | "end" |
+    // "committed"}], the offset "committed" when left out.
+    void field(const char* key, std::vector<PartitionOffset>& out) {
+        const json* value = find(key);
+        if (value == nullptr) {
+            return;
+        }
+        require(value->is_array(), path(key), "an array of {\"topic\", \"partition\", \"offset\"}",
+                *value);
+        std::vector<PartitionOffset> items(value->size());
+        for (std::size_t i = 0; i < value->size(); ++i) {
+            const std::string item_key = fmt::format("{}[{}]", key, i);
+            const json& item = (*value)[i];
+            require(item.is_object(), path(item_key.c_str()), "an object", item);
+            PartitionOffset& p = items[i];
+            p.offset = offset_committed;
+            nested(item_key.c_str(), item, [&] {
+                field("topic", p.topic);
+                field("partition", p.partition);
+                if (const json* offset = find("offset")) {
+                    if (const auto n = integer(*offset); n.has_value() && *n >= 0) {
+                        p.offset = *n;
+                    } else {
+                        field("offset", p.offset, detail::offset_names);
+                    }
+                }
+            });
+        }
+        out = std::move(items);
+    }
+
     // librdkafka properties: values may be written as strings, numbers or
     // booleans; librdkafka itself takes them as strings.
     void field(const char* key, std::map<std::string, std::string>& out) {
@@ -290,6 +321,20 @@ public:
         } else {
             (*node_)[key] = value;
         }
+    }
+
+    void field(const char* key, const std::vector<PartitionOffset>& partitions) {
+        json items = json::array();
+        for (const PartitionOffset& p : partitions) {
+            json item = {{"topic", p.topic}, {"partition", p.partition}, {"offset", p.offset}};
+            for (const auto& n : detail::offset_names) {
+                if (n.value == p.offset) {
+                    item["offset"] = n.name;
+                }
+            }
+            items.push_back(std::move(item));
+        }
+        (*node_)[key] = std::move(items);
     }
 
     template <class Enum, std::size_t N>

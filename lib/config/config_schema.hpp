@@ -38,6 +38,10 @@ inline constexpr EnumName<GroupProtocol> protocol_names[] = {
 inline constexpr EnumName<Isolation> isolation_names[] = {
     {"read_committed", Isolation::ReadCommitted}, {"read_uncommitted", Isolation::ReadUncommitted}};
 
+// Logical start offsets of ConsumerConfig::partitions; other offsets are numbers.
+inline constexpr EnumName<std::int64_t> offset_names[] = {
+    {"beginning", offset_beginning}, {"end", offset_end}, {"committed", offset_committed}};
+
 // CommitPolicy alternatives, in variant index order.
 inline constexpr std::string_view commit_policy_names[] = {"async_then_sync", "sync", "async", "auto",
                                                            "at_most_once"};
@@ -101,6 +105,7 @@ void describe(V& v, ConsumerConfig& c) {
     v.field("bootstrap_servers", c.bootstrap_servers);
     v.field("group_id", c.group_id);
     v.field("topics", c.topics);
+    v.field("partitions", c.partitions);
     v.field("commit", c.commit, commit_policy_names);
     v.field("protocol", c.protocol, protocol_names);
     v.field("isolation", c.isolation, isolation_names);

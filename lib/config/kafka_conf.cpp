@@ -53,8 +53,8 @@ std::string_view without_topic_prefix(std::string_view key) {
             printable_text(key), printable_value(key, value), property.owner, property.reason));
     }
     throw ConfigError(fmt::format(
-        "overrides[\"{}\"] = \"{}\" sets a property that {} controls; set {} instead and remove it "
-        "from overrides",
+        "overrides[\"{}\"] = \"{}\" sets a property owned by {}; set {} instead and remove it from "
+        "overrides",
         printable_text(key), printable_value(key, value), property.owner, property.owner));
 }
 

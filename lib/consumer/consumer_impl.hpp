@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -81,6 +82,11 @@ public:
     bool closed() const noexcept { return rk_ == nullptr; }
     rd_kafka_t* handle() const noexcept { return rk_; }
     const std::string& bootstrap_servers() const noexcept { return config_.bootstrap_servers; }
+
+    // Hands commits over to transactions (ExactlyOncePipeline): the consumer
+    // then never commits, and calls `hook` where it would commit everything
+    // processed: before partitions are revoked, and at close.
+    void commit_through(std::function<void()> hook) { transaction_commits_ = std::move(hook); }
 
 private:
     // librdkafka's callbacks. Each catches every exception: none may unwind
@@ -249,6 +255,7 @@ private:
     std::uint64_t seeks_ = 0;  // seek() calls so far
     std::size_t moved_count_ = 0;  // partitions with moved_to set
     std::size_t since_commit_ = 0;
+    std::function<void()> transaction_commits_;  // see commit_through()
 
     // Readable from any thread (counters()).
     struct Counters {

@@ -104,6 +104,9 @@ void Consumer::Impl::store_processed_offsets() {
 }
 
 void Consumer::Impl::commit_per_policy() {
+    if (transaction_commits_) {
+        return;  // the transactions commit
+    }
     if (cadence_.asynchronous) {
         commit_async();
     } else {

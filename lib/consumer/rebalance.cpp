@@ -131,6 +131,10 @@ void Consumer::Impl::revoke(rd_kafka_topic_partition_list_t* partitions) {
 }
 
 void Consumer::Impl::commit_processed() {
+    if (transaction_commits_) {
+        transaction_commits_();
+        return;
+    }
     if (std::holds_alternative<AtMostOnce>(config_.commit)) {
         return;  // committed before it was handed out
     }

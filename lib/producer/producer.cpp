@@ -76,9 +76,11 @@ bool reports_as_events(const ProducerConfig& config, rd_kafka_conf_t* conf) {
 
 }  // namespace
 
-Producer::Impl::Impl(ProducerConfig config)
+Producer::Impl::Impl(ProducerConfig config, detail::Properties extra)
     : config_(std::move(config)), parked_(parked_limits(config_.backpressure)) {
-    detail::ConfHandle conf = detail::make_conf(detail::producer_properties(config_));
+    detail::Properties properties = detail::producer_properties(config_);
+    properties.insert(properties.end(), extra.begin(), extra.end());
+    detail::ConfHandle conf = detail::make_conf(properties);
 
     char buf[64];
     std::size_t size = sizeof buf;
@@ -501,6 +503,9 @@ auto& open_impl(const ImplPtr& impl, const char* call) {
 }  // namespace
 
 Producer::Producer(ProducerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+Producer::Producer(ProducerConfig config, std::vector<std::pair<std::string, std::string>> extra)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(extra))) {}
 
 Producer::~Producer() {
     if (impl_) {

@@ -18,6 +18,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "detail/handles.hpp"
+#include "detail/kafka_conf.hpp"
 #include "detail/parked_reports.hpp"
 #include "producer/delivery_state.hpp"
 #include "producer/slab_pool.hpp"
@@ -54,7 +55,7 @@ class Producer::Impl {
     using PendingPtr = std::unique_ptr<PendingSend, ReleasePending>;
 
 public:
-    explicit Impl(ProducerConfig config);
+    explicit Impl(ProducerConfig config, detail::Properties extra = {});
     ~Impl() = default;
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;

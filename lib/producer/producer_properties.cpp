@@ -143,13 +143,49 @@ void validate(const ProducerConfig& c) {
                           {"enable.gapless.guarantee", nullptr, "Producer",
                            "it turns a possible gap into a fatal error, and the Producer does "
                            "not recover from fatal errors yet"},
-                          {"transactional.id", nullptr, "Producer",
-                           "transactions are not supported yet: outside a transaction a "
-                           "transactional producer refuses every send"},
+                          {"transactional.id", nullptr,
+                           "TransactionalConfig::transactional_id (a TransactionalProducer)"},
+                          {"transaction.timeout.ms", nullptr,
+                           "TransactionalConfig::transaction_timeout (a TransactionalProducer)"},
                           {"error_cb", nullptr, "ProducerConfig::on_error"},
                           {"stats_cb", nullptr, "ProducerConfig::on_statistics"},
                           {"log_cb", nullptr, "ProducerConfig::on_log"},
                           {"log.queue", nullptr, "ProducerConfig::on_log (it runs on librdkafka's threads)"}}));
+}
+
+void validate_transactional(const TransactionalConfig& c) {
+    const std::string& id = c.transactional_id;
+    require(!id.empty(), "TransactionalConfig::transactional_id is empty: name the producer, the "
+                         "same across its restarts and unique among producers running at once");
+    require(id.size() <= 249,
+            fmt::format("TransactionalConfig::transactional_id is {} bytes long: use at most 249",
+                        id.size()));
+    for (const char ch : id) {
+        require(static_cast<unsigned char>(ch) >= 0x20 && ch != 0x7f,
+                "TransactionalConfig::transactional_id contains a control character: use "
+                "printable characters only");
+    }
+    require(c.producer.idempotence == Idempotence::Enabled,
+            "TransactionalConfig::producer.idempotence = Disabled: transactions are built on the "
+            "idempotent producer; set it to Idempotence::Enabled");
+    require(c.transaction_timeout.count() >= 1000 && c.transaction_timeout.count() <= 900000,
+            fmt::format("TransactionalConfig::transaction_timeout = {} ms is out of range: use "
+                        "1000..900000 ms (within the broker's transaction.max.timeout.ms)",
+                        c.transaction_timeout.count()));
+    require(c.producer.retry.delivery_timeout <= c.transaction_timeout,
+            fmt::format("TransactionalConfig::producer.retry.delivery_timeout = {} ms exceeds "
+                        "TransactionalConfig::transaction_timeout = {} ms: a message must be "
+                        "delivered or given up within its transaction; lower the one or raise the "
+                        "other",
+                        c.producer.retry.delivery_timeout.count(), c.transaction_timeout.count()));
+    const std::pair<const char*, const char*> owned[] = {
+        {"transactional.id", "transactional_id"}, {"transaction.timeout.ms", "transaction_timeout"}};
+    for (const auto& [key, owner] : owned) {
+        require(c.producer.overrides.count(key) == 0,
+                fmt::format("TransactionalConfig::producer.overrides sets \"{}\": it is owned by "
+                            "TransactionalConfig::{}; set that instead",
+                            key, owner));
+    }
 }
 
 Properties producer_properties(const ProducerConfig& config) {

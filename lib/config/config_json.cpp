@@ -1,8 +1,5 @@
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
-#include <cstring>
-#include <fstream>
 #include <limits>
 #include <optional>
 #include <set>
@@ -34,26 +31,6 @@ std::string allowed_names(const detail::EnumName<Enum> (&names)[N]) {
     return list;
 }
 
-// The integer `value` holds, if it holds one that fits an int64_t (the
-// library reads 2^63 and above as unsigned: taken as signed they would wrap).
-std::optional<std::int64_t> integer(const json& value) {
-    if (value.is_number_unsigned()) {
-        const auto n = value.get<std::uint64_t>();
-        if (n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-            return std::nullopt;
-        }
-        return static_cast<std::int64_t>(n);
-    }
-    if (value.is_number_integer()) {
-        return value.get<std::int64_t>();
-    }
-    return std::nullopt;
-}
-
-bool in_range(const std::optional<std::int64_t>& n, std::int64_t low, std::int64_t high) {
-    return n.has_value() && *n >= low && *n <= high;
-}
-
 std::string allowed_names(const std::string_view* names, std::size_t count) {
     std::string list;
     for (std::size_t i = 0; i < count; ++i) {
@@ -79,8 +56,8 @@ public:
 
     void field(const char* key, int& out) {
         if (const json* value = find(key)) {
-            const auto n = integer(*value);
-            require(in_range(n, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()),
+            const auto n = detail::json_integer(*value);
+            require(detail::in_range(n, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()),
                     path(key), "a whole number from -2147483648 to 2147483647", *value);
             out = static_cast<int>(*n);
         }
@@ -88,8 +65,8 @@ public:
 
     void field(const char* key, std::size_t& out) {
         if (const json* value = find(key)) {
-            const auto n = integer(*value);
-            require(in_range(n, 0, std::numeric_limits<std::int64_t>::max()), path(key),
+            const auto n = detail::json_integer(*value);
+            require(detail::in_range(n, 0, std::numeric_limits<std::int64_t>::max()), path(key),
                     "a whole number from 0 to 9223372036854775807", *value);
             out = static_cast<std::size_t>(*n);
         }
@@ -97,8 +74,8 @@ public:
 
     void field(const char* key, std::chrono::milliseconds& out) {
         if (const json* value = find(key)) {
-            const auto n = integer(*value);
-            require(in_range(n, 0, std::numeric_limits<int>::max()), path(key),
+            const auto n = detail::json_integer(*value);
+            require(detail::in_range(n, 0, std::numeric_limits<int>::max()), path(key),
                     "a whole number of milliseconds, 0 to 2147483647", *value);
             out = std::chrono::milliseconds(*n);
         }
@@ -137,7 +114,7 @@ public:
                 field("topic", p.topic);
                 field("partition", p.partition);
                 if (const json* offset = find("offset")) {
-                    if (const auto n = integer(*offset); n.has_value() && *n >= 0) {
+                    if (const auto n = detail::json_integer(*offset); n.has_value() && *n >= 0) {
                         p.offset = *n;
                     } else {
                         field("offset", p.offset, detail::offset_names);
@@ -164,7 +141,7 @@ public:
                 } else if (item.is_boolean()) {
                     out[name] = item.get<bool>() ? "true" : "false";
                 } else if (item.is_number_integer()) {
-                    const auto n = integer(item);
+                    const auto n = detail::json_integer(item);
                     require(n.has_value(), item_path,
                             "a string, boolean or number; a whole number below 2^63", item);
                     out[name] = std::to_string(*n);
@@ -375,19 +352,6 @@ private:
     json* node_ = &result;
 };
 
-std::string read_file(const std::string& path, const char* config_name) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw ConfigError(fmt::format("cannot read {} JSON file \"{}\": {}", config_name, path,
-                                      std::strerror(errno)));
-    }
-    // One byte past the limit is enough for parse_config_json() to refuse it.
-    std::string text(detail::max_config_json_bytes + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(in.gcount()));
-    return text;
-}
-
 template <class Config>
 Config read_config(std::string_view text, const char* config_name) {
     const json root = detail::parse_config_json(text, config_name);
@@ -413,7 +377,7 @@ ProducerConfig ProducerConfig::from_json(std::string_view json) {
 }
 
 ProducerConfig ProducerConfig::from_json_file(const std::string& path) {
-    return from_json(read_file(path, "ProducerConfig"));
+    return from_json(detail::read_config_file(path, "ProducerConfig"));
 }
 
 std::string ProducerConfig::to_json() const { return write_config(*this); }
@@ -423,7 +387,7 @@ ConsumerConfig ConsumerConfig::from_json(std::string_view json) {
 }
 
 ConsumerConfig ConsumerConfig::from_json_file(const std::string& path) {
-    return from_json(read_file(path, "ConsumerConfig"));
+    return from_json(detail::read_config_file(path, "ConsumerConfig"));
 }
 
 std::string ConsumerConfig::to_json() const { return write_config(*this); }

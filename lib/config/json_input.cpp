@@ -1,5 +1,9 @@
 #include "config/json_input.hpp"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <limits>
 #include <set>
 #include <vector>
 
@@ -129,6 +133,19 @@ std::string without_input(const json::parse_error& e) {
 
 }  // namespace
 
+std::string read_config_file(const std::string& path, const char* config_name) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw ConfigError(fmt::format("cannot read {} JSON file \"{}\": {}", config_name, path,
+                                      std::strerror(errno)));
+    }
+    // One byte past the limit is enough for parse_config_json() to refuse it.
+    std::string text(max_config_json_bytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    return text;
+}
+
 json parse_config_json(std::string_view text, const char* config_name) {
     check_limits(text, config_name);
     try {
@@ -141,6 +158,20 @@ json parse_config_json(std::string_view text, const char* config_name) {
     } catch (const json::exception&) {
         throw ConfigError(fmt::format("{} JSON is malformed", config_name));
     }
+}
+
+std::optional<std::int64_t> json_integer(const json& value) {
+    if (value.is_number_unsigned()) {
+        const auto n = value.get<std::uint64_t>();
+        if (n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+            return std::nullopt;
+        }
+        return static_cast<std::int64_t>(n);
+    }
+    if (value.is_number_integer()) {
+        return value.get<std::int64_t>();
+    }
+    return std::nullopt;
 }
 
 std::string describe_json(const json& value, bool show_strings) {

@@ -91,7 +91,7 @@ TEST_CASE("a consumer needs topics or partitions") {
     }
     SECTION("an empty name") {
         config.topics.push_back("");
-        CHECK_THROWS_WITH(Consumer(config), Contains("empty topic name"));
+        CHECK_THROWS_WITH(Consumer(config), Contains("not a valid topic name: it is empty"));
     }
 }
 
@@ -168,6 +168,91 @@ TEST_CASE("consumer overrides may not set a property a policy owns") {
     SECTION("isolation") { key = "isolation.level", owner = "ConsumerConfig::isolation"; }
     config.overrides[key] = "true";
     CHECK_THROWS_WITH(Consumer(config), Contains("overrides[\"" + key + "\"]") && Contains(owner));
+}
+
+TEST_CASE("consumer overrides may not change offset storing commits or assignment") {
+    auto config = valid_config();
+    std::string key, value = "true", reason;
+    SECTION("legacy auto commit") { key = "auto.commit.enable", reason = "ConsumerConfig::commit"; }
+    SECTION("auto commit under the topic prefix") {
+        key = "topic.enable.auto.commit", reason = "ConsumerConfig::commit";
+    }
+    SECTION("commit interval under the topic prefix") {
+        key = "topic.auto.commit.interval.ms", value = "10", reason = "ConsumerConfig::commit";
+    }
+    SECTION("offsets in a file") { key = "offset.store.method", value = "file", reason = "local file"; }
+    SECTION("group protocol type") { key = "group.protocol.type", value = "x", reason = "consumer protocol"; }
+    SECTION("partition end events") { key = "enable.partition.eof", reason = "poll()'s wait"; }
+    SECTION("a consume callback") { key = "consume_cb", value = "0", reason = "poll() and run()"; }
+    SECTION("the error callback") { key = "error_cb", value = "0", reason = "ConsumerConfig::on_error"; }
+    SECTION("the event mask") { key = "enabled_events", value = "0", reason = "rebalances"; }
+    SECTION("the default topic config") { key = "default_topic_conf", value = "0", reason = "topic-level"; }
+    config.overrides[key] = value;
+    CHECK_THROWS_AS(Consumer(config), ConfigError);
+    CHECK_THROWS_WITH(Consumer(config), Contains("overrides[\"" + key + "\"]") && Contains(reason));
+}
+
+TEST_CASE("the dead-letter producer may not turn off its success reports") {
+    auto config = valid_config();
+    config.dead_letter = relkafka::DeadLetter{};
+    config.dead_letter->producer_overrides["delivery.report.only.error"] = "true";
+    CHECK_THROWS_WITH(Consumer(config), Contains("ConsumerConfig::dead_letter") &&
+                                            Contains("delivery.report.only.error"));
+}
+
+TEST_CASE("invalid topic names are refused wherever a consumer names a topic") {
+    auto config = valid_config();
+    std::string expected;
+    SECTION("a subscription") {
+        config.topics = {"orders", "bad topic!"};
+        expected = R"(ConsumerConfig::topics names the topic "bad topic!")";
+    }
+    SECTION("an empty subscription topic") {
+        config.topics = {""};
+        expected = "ConsumerConfig::topics names the topic \"\" (0 characters), which is not a valid "
+                   "topic name: it is empty";
+    }
+    SECTION("an assignment") {
+        config.topics.clear();
+        config.partitions = {{"..", 0, relkafka::offset_beginning}};
+        expected = R"(ConsumerConfig::partitions names the topic "..")";
+    }
+    SECTION("a dead-letter topic") {
+        config.dead_letter = relkafka::DeadLetter{};
+        config.dead_letter->topic = "orders/dlt";
+        expected = R"(DeadLetter::topic names the topic "orders/dlt")";
+    }
+    SECTION("a default dead-letter name that is too long") {
+        config.topics = {std::string(246, 'o')};
+        config.dead_letter = relkafka::DeadLetter{};
+        expected = "(DeadLetter::topic is empty), which is not a valid topic name: it is longer than 249";
+    }
+    CHECK_THROWS_AS(Consumer(config), ConfigError);
+    CHECK_THROWS_WITH(Consumer(config), Contains(expected));
+}
+
+TEST_CASE("a default dead-letter name of 249 characters is accepted") {
+    auto config = valid_config();
+    config.topics = {std::string(245, 'o')};
+    config.dead_letter = relkafka::DeadLetter{};
+    CHECK_NOTHROW(Consumer(config));
+}
+
+// max_batch = 2^40 used to be accepted and throw bad_alloc from poll().
+TEST_CASE("max_batch is bounded to a million records") {
+    auto config = valid_config();
+    config.max_batch = std::size_t(1) << 40;
+    CHECK_THROWS_AS(Consumer(config), ConfigError);
+    CHECK_THROWS_WITH(Consumer(config),
+                      Contains("ConsumerConfig::max_batch = 1099511627776 is out of range") &&
+                          Contains("1 .. 1000000"));
+    config.max_batch = 1000001;
+    CHECK_THROWS_WITH(Consumer(config), Contains("max_batch = 1000001"));
+    CHECK_THROWS_WITH(ConsumerConfig::from_json(
+                          R"({"bootstrap_servers": "k:1", "group_id": "g", "topics": ["t"], "max_batch": 1099511627776})"),
+                      Contains("max_batch = 1099511627776"));
+    config.max_batch = 1000000;
+    CHECK_NOTHROW(Consumer(config));
 }
 
 TEST_CASE("an unknown consumer property is an error") {

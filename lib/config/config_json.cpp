@@ -1,10 +1,8 @@
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
+#include <cstdint>
 #include <limits>
+#include <optional>
 #include <set>
-#include <sstream>
 #include <type_traits>
 #include <variant>
 
@@ -12,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config_schema.hpp"
+#include "config/json_input.hpp"
 #include "detail/consumer_properties.hpp"
 #include "detail/kafka_conf.hpp"
 #include "detail/producer_properties.hpp"
@@ -57,26 +56,28 @@ public:
 
     void field(const char* key, int& out) {
         if (const json* value = find(key)) {
-            require(value->is_number_integer() && value->get<std::int64_t>() >= std::numeric_limits<int>::min() &&
-                        value->get<std::int64_t>() <= std::numeric_limits<int>::max(),
-                    path(key), "a whole number", *value);
-            out = value->get<int>();
+            const auto n = detail::json_integer(*value);
+            require(detail::in_range(n, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()),
+                    path(key), "a whole number from -2147483648 to 2147483647", *value);
+            out = static_cast<int>(*n);
         }
     }
 
     void field(const char* key, std::size_t& out) {
         if (const json* value = find(key)) {
-            require(value->is_number_unsigned(), path(key), "a whole number, 0 or more", *value);
-            out = value->get<std::size_t>();
+            const auto n = detail::json_integer(*value);
+            require(detail::in_range(n, 0, std::numeric_limits<std::int64_t>::max()), path(key),
+                    "a whole number from 0 to 9223372036854775807", *value);
+            out = static_cast<std::size_t>(*n);
         }
     }
 
     void field(const char* key, std::chrono::milliseconds& out) {
         if (const json* value = find(key)) {
-            require(value->is_number_unsigned() &&
-                        value->get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<int>::max()),
-                    path(key), "a whole number of milliseconds, 0 to 2147483647", *value);
-            out = std::chrono::milliseconds(value->get<std::int64_t>());
+            const auto n = detail::json_integer(*value);
+            require(detail::in_range(n, 0, std::numeric_limits<int>::max()), path(key),
+                    "a whole number of milliseconds, 0 to 2147483647", *value);
+            out = std::chrono::milliseconds(*n);
         }
     }
 
@@ -113,8 +114,8 @@ public:
                 field("topic", p.topic);
                 field("partition", p.partition);
                 if (const json* offset = find("offset")) {
-                    if (offset->is_number_integer() && offset->get<std::int64_t>() >= 0) {
-                        p.offset = offset->get<std::int64_t>();
+                    if (const auto n = detail::json_integer(*offset); n.has_value() && *n >= 0) {
+                        p.offset = *n;
                     } else {
                         field("offset", p.offset, detail::offset_names);
                     }
@@ -128,20 +129,28 @@ public:
     // booleans; librdkafka itself takes them as strings.
     void field(const char* key, std::map<std::string, std::string>& out) {
         if (const json* value = find(key)) {
-            require(value->is_object(), path(key), "an object of librdkafka properties", *value);
+            // Whatever it is instead may hold secrets ("sasl.password=...").
+            if (!value->is_object()) {
+                fail(path(key), "an object of librdkafka properties", detail::describe_json(*value, false));
+            }
             for (const auto& [name, item] : value->items()) {
-                const std::string item_path = fmt::format("{}[\"{}\"]", path(key), name);
+                const std::string item_path =
+                    fmt::format("{}[\"{}\"]", path(key), detail::printable_text(name));
                 if (item.is_string()) {
                     out[name] = item.get<std::string>();
                 } else if (item.is_boolean()) {
                     out[name] = item.get<bool>() ? "true" : "false";
                 } else if (item.is_number_integer()) {
-                    out[name] = std::to_string(item.get<std::int64_t>());
+                    const auto n = detail::json_integer(item);
+                    require(n.has_value(), item_path,
+                            "a string, boolean or number; a whole number below 2^63", item);
+                    out[name] = std::to_string(*n);
                 } else if (item.is_number()) {
                     out[name] = item.dump();
                 } else {
                     fail(item_path, "a string, number or boolean",
-                         detail::is_secret_property(name) ? std::string("[redacted]") : item.dump());
+                         detail::is_secret_property(name) ? std::string("[redacted]")
+                                                          : detail::describe_json(item));
                 }
             }
         }
@@ -158,7 +167,7 @@ public:
                     }
                 }
             }
-            fail(path(key), "one of " + allowed_names(names), value->dump());
+            fail(path(key), "one of " + allowed_names(names), detail::describe_json(*value));
         }
     }
 
@@ -209,7 +218,7 @@ public:
                     allowed += (allowed.empty() ? "" : ", ") + k;
                 }
                 throw ConfigError(fmt::format("{} JSON: unknown key {}; allowed here: {}", config_name_,
-                                              path(key.c_str()), allowed));
+                                              path(detail::printable_text(key).c_str()), allowed));
             }
         }
     }
@@ -255,7 +264,7 @@ private:
 
     void require(bool ok, const std::string& where, const std::string& expected, const json& got) const {
         if (!ok) {
-            fail(where, expected, got.is_null() ? std::string("nothing") : got.dump());
+            fail(where, expected, got.is_null() ? std::string("nothing") : detail::describe_json(got));
         }
     }
 
@@ -283,7 +292,7 @@ public:
         } else if constexpr (std::is_same_v<T, std::map<std::string, std::string>>) {
             json properties = json::object();
             for (const auto& [name, text] : value) {
-                properties[name] = detail::printable_value(name, text);
+                properties[name] = detail::is_secret_property(name) ? std::string("[redacted]") : text;
             }
             (*node_)[key] = std::move(properties);
         } else {
@@ -343,29 +352,9 @@ private:
     json* node_ = &result;
 };
 
-json parse(std::string_view text, const char* config_name) {
-    try {
-        return json::parse(text.begin(), text.end());
-    } catch (const json::exception& e) {
-        // parse_error, and out_of_range for numbers no double can hold.
-        throw ConfigError(fmt::format("{} JSON is malformed: {}", config_name, e.what()));
-    }
-}
-
-std::string read_file(const std::string& path, const char* config_name) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw ConfigError(fmt::format("cannot read {} JSON file \"{}\": {}", config_name, path,
-                                      std::strerror(errno)));
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 template <class Config>
 Config read_config(std::string_view text, const char* config_name) {
-    const json root = parse(text, config_name);
+    const json root = detail::parse_config_json(text, config_name);
     Config config;
     JsonReader reader(root, config_name);
     detail::describe(reader, config);
@@ -378,7 +367,7 @@ template <class Config>
 std::string write_config(Config config) {
     JsonWriter writer;
     detail::describe(writer, config);
-    return writer.result.dump(2);
+    return writer.result.dump(2, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -388,7 +377,7 @@ ProducerConfig ProducerConfig::from_json(std::string_view json) {
 }
 
 ProducerConfig ProducerConfig::from_json_file(const std::string& path) {
-    return from_json(read_file(path, "ProducerConfig"));
+    return from_json(detail::read_config_file(path, "ProducerConfig"));
 }
 
 std::string ProducerConfig::to_json() const { return write_config(*this); }
@@ -398,7 +387,7 @@ ConsumerConfig ConsumerConfig::from_json(std::string_view json) {
 }
 
 ConsumerConfig ConsumerConfig::from_json_file(const std::string& path) {
-    return from_json(read_file(path, "ConsumerConfig"));
+    return from_json(detail::read_config_file(path, "ConsumerConfig"));
 }
 
 std::string ConsumerConfig::to_json() const { return write_config(*this); }

@@ -11,6 +11,7 @@
 
 #include "consumer/dead_letter.hpp"
 #include "detail/producer_properties.hpp"
+#include "detail/topic_rule.hpp"
 #include "observability/statistics.hpp"
 
 namespace relkafka::detail {
@@ -24,7 +25,8 @@ const PolicyProperty<ConsumerConfig> policy_properties[] = {
      [](const ConsumerConfig& c) { return c.bootstrap_servers; }},
     {{"group.id", nullptr, "ConsumerConfig::group_id"},
      [](const ConsumerConfig& c) { return c.group_id; }},
-    {{"enable.auto.commit", nullptr, "ConsumerConfig::commit"},
+    // auto.commit.enable: librdkafka's legacy topic-level name.
+    {{"enable.auto.commit", "auto.commit.enable", "ConsumerConfig::commit"},
      [](const ConsumerConfig& c) { return std::string(auto_commits(c) ? "true" : "false"); }},
     {{"auto.commit.interval.ms", nullptr, "ConsumerConfig::commit (AutoCommit::interval)"},
      [](const ConsumerConfig& c) {
@@ -32,7 +34,7 @@ const PolicyProperty<ConsumerConfig> policy_properties[] = {
          return std::to_string(policy != nullptr ? policy->interval.count() : 5000);
      }},
     // Offsets are stored by mark_processed(), never when a record is fetched.
-    {{"enable.auto.offset.store", nullptr, "Consumer (offsets are stored once processed)"},
+    {{"enable.auto.offset.store", nullptr, "Consumer", "offsets are stored once processed"},
      [](const ConsumerConfig&) { return std::string("false"); }},
     {{"partition.assignment.strategy", nullptr, "ConsumerConfig::protocol"},
      [](const ConsumerConfig& c) {
@@ -93,7 +95,7 @@ void require_safe_protocol(const ConsumerConfig& c) {
 void require_valid_partitions(const std::vector<PartitionOffset>& partitions) {
     std::set<TopicPartition> seen;
     for (const auto& p : partitions) {
-        require(!p.topic.empty(), "ConsumerConfig::partitions contains an empty topic name");
+        require_valid_topic(p.topic, "ConsumerConfig::partitions");
         require(p.partition >= 0,
                 fmt::format("ConsumerConfig::partitions: {}[{}] is not a partition: partitions "
                             "are numbered from 0",
@@ -110,6 +112,9 @@ void require_valid_partitions(const std::vector<PartitionOffset>& partitions) {
                             p.topic, p.partition));
     }
 }
+
+// A batch is reserved up front: a bound keeps a typo from becoming bad_alloc.
+constexpr std::size_t max_batch_limit = 1000000;
 
 // librdkafka's default for max.poll.interval.ms.
 constexpr long long default_max_poll_interval_ms = 300000;
@@ -153,10 +158,13 @@ void validate(const ConsumerConfig& c) {
                   "to topics (the group divides their partitions) or assign partitions "
                   "yourself, not both");
     for (const auto& topic : c.topics) {
-        require(!topic.empty(), "ConsumerConfig::topics contains an empty topic name");
+        require_valid_topic(topic, "ConsumerConfig::topics");
     }
     require_valid_partitions(c.partitions);
-    require(c.max_batch >= 1, "ConsumerConfig::max_batch = 0: use 1 or more");
+    require(c.max_batch >= 1 && c.max_batch <= max_batch_limit,
+            fmt::format("ConsumerConfig::max_batch = {} is out of range: one poll() returns 1 .. "
+                        "{} records",
+                        c.max_batch, max_batch_limit));
     validate_attempts(c.retry.attempts, c.retry.backoff, "ConsumerConfig::retry");
     require_retries_within_poll_interval(c);
     require_statistics_interval(c.statistics_interval, "ConsumerConfig");
@@ -193,9 +201,19 @@ void validate(const ConsumerConfig& c) {
         for (const auto& p : c.partitions) {
             read.push_back(p.topic);
         }
+        if (!c.dead_letter->topic.empty()) {
+            require_valid_topic(c.dead_letter->topic, "DeadLetter::topic");
+        }
         for (const auto& topic : read) {
             const std::string target =
                 c.dead_letter->topic.empty() ? topic + ".DLT" : c.dead_letter->topic;
+            const char* problem = topic_name_problem(target);
+            require(problem == nullptr,
+                    fmt::format("ConsumerConfig::dead_letter sends failed records of \"{}\" to "
+                                "\"{}.DLT\" (DeadLetter::topic is empty), which is not a valid "
+                                "topic name: {}; set DeadLetter::topic",
+                                printable_text(topic), printable_text(topic),
+                                problem != nullptr ? problem : ""));
             require(std::find(read.begin(), read.end(), target) == read.end(),
                     fmt::format("ConsumerConfig::dead_letter sends failed records of \"{}\" to "
                                 "\"{}\", which this consumer also reads: a failing record would "
@@ -204,11 +222,22 @@ void validate(const ConsumerConfig& c) {
         }
     }
 
-    reject_owned_overrides(
+    check_overrides(
         c.overrides,
         owned_properties(policy_properties,
-                         {{"rebalance_cb", nullptr, "Consumer (it commits before revocation)"},
+                         {{"rebalance_cb", nullptr, "Consumer", "it commits before revocation"},
+                          {"offset.store.method", nullptr, "Consumer",
+                           "offsets are committed to the group on the brokers, not to a local "
+                           "file"},
+                          {"group.protocol.type", nullptr, "Consumer",
+                           "the group must run the consumer protocol that assignments and "
+                           "commits rely on"},
+                          {"enable.partition.eof", nullptr, "Consumer",
+                           "each partition end would cut poll()'s wait short"},
+                          {"consume_cb", nullptr, "Consumer",
+                           "records are handed out by poll() and run(), not to a callback"},
                           {"offset_commit_cb", nullptr, "ConsumerConfig::on_commit"},
+                          {"error_cb", nullptr, "ConsumerConfig::on_error"},
                           {"stats_cb", nullptr, "ConsumerConfig::on_statistics"},
                           {"log_cb", nullptr, "ConsumerConfig::on_log"},
                           {"log.queue", nullptr, "ConsumerConfig::on_log (it runs on librdkafka's threads)"}}));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "detail/handles.hpp"
+#include "detail/printable.hpp"
 
 namespace relkafka::detail {
 
@@ -19,7 +20,11 @@ using Properties = std::vector<std::pair<std::string, std::string>>;
 struct OwnedProperty {
     const char* key;
     const char* alias;  // librdkafka's other name for it, or nullptr
-    const char* owner;  // the config field to set instead, e.g. "ProducerConfig::acks"
+    // The config field to set instead, e.g. "ProducerConfig::acks"; or, with
+    // a reason, the part of relkafka that keeps the property at its setting.
+    const char* owner;
+    // Why a property no config field sets is refused, or nullptr.
+    const char* reason = nullptr;
 };
 
 // A policy-owned property and how its value is written from a Config.
@@ -54,21 +59,18 @@ std::vector<OwnedProperty> owned_properties(const PolicyProperty<Config> (&table
     return owned;
 }
 
-// Throws ConfigError if `overrides` sets a property listed in `owned`.
-void reject_owned_overrides(const std::map<std::string, std::string>& overrides,
-                            const std::vector<OwnedProperty>& owned);
+// Throws ConfigError if a key or value of `overrides` holds a control
+// character, or a key names a property listed in `owned` or one that every
+// relkafka client owns (opaque, enabled_events, ...). A key is also matched
+// without librdkafka's "topic." prefix, which it strips.
+void check_overrides(const std::map<std::string, std::string>& overrides,
+                     const std::vector<OwnedProperty>& owned);
 
 // Throws ConfigError(message) unless ok.
 void require(bool ok, const std::string& message);
 
 // Throws ConfigError unless `servers` names at least one broker.
 void require_bootstrap_servers(const std::string& servers, const char* config_type);
-
-// True for properties whose values must never be printed.
-bool is_secret_property(std::string_view key) noexcept;
-
-// The value as it may be printed: secrets are replaced by "[redacted]".
-std::string printable_value(std::string_view key, std::string_view value);
 
 // Builds a librdkafka configuration. Each property librdkafka refuses throws
 // ConfigError naming the property, the value and librdkafka's reason.

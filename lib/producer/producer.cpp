@@ -23,6 +23,7 @@
 #include "detail/producer_errors.hpp"
 #include "detail/producer_properties.hpp"
 #include "detail/records.hpp"
+#include "detail/topic_rule.hpp"
 #include "detail/yield_wait.hpp"
 #include "observability/statistics.hpp"
 #include "producer/delivery_state.hpp"
@@ -122,6 +123,9 @@ Producer::Impl::Impl(ProducerConfig config, detail::Properties extra)
 
 rd_kafka_resp_err_t Producer::Impl::produce(const MessageView& m, const char* topic,
                                             PendingSend& pending) {
+    if (detail::topic_name_problem(m.topic) != nullptr) {
+        return RD_KAFKA_RESP_ERR__INVALID_ARG;  // send_error() names the problem
+    }
     // Only what the message sets: librdkafka's defaults cover the rest.
     rd_kafka_vu_t fields[8];
     std::size_t count = 0;

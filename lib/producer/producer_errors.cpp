@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "detail/errors.hpp"
+#include "detail/printable.hpp"
+#include "detail/topic_rule.hpp"
 
 namespace relkafka::detail {
 
@@ -56,6 +58,13 @@ Error send_failure(rd_kafka_resp_err_t err, const MessageView& m, const Producer
         case ErrorCode::UnknownPartition:
             return Error(code, fmt::format("partition {} of topic \"{}\" does not exist",
                                            m.partition.value_or(-1), m.topic));
+        case ErrorCode::InvalidArg:
+            if (const char* problem = topic_name_problem(m.topic)) {
+                return Error(code, fmt::format("topic \"{}\" ({} characters) is not a valid topic "
+                                               "name: {}; the message was not sent",
+                                               printable_text(m.topic), m.topic.size(), problem));
+            }
+            return make_error(err, fmt::format("send to topic \"{}\" failed", m.topic));
         case ErrorCode::UnknownTopic:
             return Error(code, fmt::format("topic \"{}\" does not exist", m.topic));
         default:

@@ -128,10 +128,25 @@ void validate(const ProducerConfig& c) {
                             c.retry.retries, c.retry.max_in_flight));
     }
 
-    reject_owned_overrides(
+    check_overrides(
         c.overrides,
         owned_properties(policy_properties,
-                         {{"dr_cb", "dr_msg_cb", "Producer (delivery callbacks are per send)"},
+                         {{"dr_cb", "dr_msg_cb", "Producer", "delivery callbacks are per send"},
+                          {"delivery.report.only.error", nullptr, "Producer",
+                           "every send's callback fires exactly once, so librdkafka must report "
+                           "successful deliveries too"},
+                          {"queuing.strategy", nullptr, "Producer",
+                           "LIFO queuing sends newer messages first, out of the order "
+                           "idempotence keeps"},
+                          {"msg_order_cmp", nullptr, "Producer",
+                           "a comparator would reorder the queue"},
+                          {"enable.gapless.guarantee", nullptr, "Producer",
+                           "it turns a possible gap into a fatal error, and the Producer does "
+                           "not recover from fatal errors yet"},
+                          {"transactional.id", nullptr,
+                           "TransactionalConfig::transactional_id (a TransactionalProducer)"},
+                          {"transaction.timeout.ms", nullptr,
+                           "TransactionalConfig::transaction_timeout (a TransactionalProducer)"},
                           {"error_cb", nullptr, "ProducerConfig::on_error"},
                           {"stats_cb", nullptr, "ProducerConfig::on_statistics"},
                           {"log_cb", nullptr, "ProducerConfig::on_log"},

@@ -178,14 +178,6 @@ void validate_transactional(const TransactionalConfig& c) {
                         "delivered or given up within its transaction; lower the one or raise the "
                         "other",
                         c.producer.retry.delivery_timeout.count(), c.transaction_timeout.count()));
-    const std::pair<const char*, const char*> owned[] = {
-        {"transactional.id", "transactional_id"}, {"transaction.timeout.ms", "transaction_timeout"}};
-    for (const auto& [key, owner] : owned) {
-        require(c.producer.overrides.count(key) == 0,
-                fmt::format("TransactionalConfig::producer.overrides sets \"{}\": it is owned by "
-                            "TransactionalConfig::{}; set that instead",
-                            key, owner));
-    }
 }
 
 Properties producer_properties(const ProducerConfig& config) {

@@ -43,13 +43,27 @@ struct ProducerCounters {
 /// back whole. That includes messages still queued when the producer is
 /// closed or destroyed, and messages caught by a fatal error.
 ///
-/// Thread safety: send(), send_sync(), flush(), in_flight() and counters()
-/// may be called from any number of threads at once. close() and poll() may
-/// be called from any thread, but not concurrently with themselves.
+/// Thread safety: send(), send_sync(), flush(), in_flight(), counters(),
+/// fatal_error() and wait_connected() may be called from any number of
+/// threads at once, also while another thread closes the producer: a call
+/// that started before close() completes (close() waits for it before it
+/// destroys librdkafka's handle, and gives up its messages as it gives up
+/// the others); a call that arrives once close() has started throws
+/// UsageError, except counters(), in_flight() and fatal_error(), which keep
+/// answering. close() and poll() may be called from any thread, but not
+/// concurrently with themselves.
+///
 /// Callbacks (deliveries, on_error, on_statistics) run on the producer's own
 /// thread (CallbackMode::BackgroundThread, the default) or inside poll()
 /// (CallbackMode::ExplicitPoll); during close() they may also run on the
-/// closing thread. on_log may run on any thread, librdkafka's included.
+/// closing thread, and a delivery callback runs on the sending thread when
+/// send() cannot queue its message. on_log may run on any thread,
+/// librdkafka's included. Inside these callbacks send() may be called;
+/// close(), flush() and send_sync() throw UsageError, since they would wait
+/// for the callbacks, the running one included. A Producer destroyed inside
+/// one of its own callbacks is closed once that callback has returned, on a
+/// thread of its own (with close_timeout, every undelivered message
+/// reported), and the event is logged at error: destroy it from elsewhere.
 ///
 /// A Producer can be moved, not copied. A moved-from Producer is closed.
 class Producer {
@@ -121,7 +135,8 @@ public:
     bool closed() const noexcept;
 
     /// The underlying librdkafka handle, for what the facade does not cover.
-    /// Owned by the Producer; do not destroy it or poll it.
+    /// Owned by the Producer; do not destroy it or poll it. Valid until
+    /// close() returns; nullptr after.
     rd_kafka_s* native_handle() const noexcept;
 
     class Impl;

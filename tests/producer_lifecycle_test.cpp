@@ -1,6 +1,7 @@
 // The producer's lifecycle under misuse and races: calls racing close(),
-// calls from inside its own callbacks, destruction inside a callback. Every
-// message produced gets exactly one outcome in each of them.
+// calls from inside its own callbacks, destruction inside a callback, empty
+// callbacks, moved-from producers. Every message produced gets exactly one
+// outcome in each of them.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -335,4 +336,55 @@ TEST_CASE("a Producer destroyed inside its own delivery callback closes once the
         [&] { return log.contains(relkafka::LogLevel::Info, "destroyed inside its own callback is closed"); },
         60s));
     CHECK(outcomes.reports() == count);
+}
+
+// An empty callback used to be accepted, and a failed message then dropped
+// silently.
+TEST_CASE("an empty delivery callback is refused at the call") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("empty-callback", 1, 1);
+    Producer producer(cluster.producer_config());
+    CHECK_THROWS_WITH(producer.send(text(topic, 0), relkafka::DeliveryCallback()),
+                      Contains("delivery callback is empty"));
+    relkafka::MessageView view;
+    view.topic = topic;
+    view.value = std::string_view("seq=1");
+    CHECK_THROWS_AS(producer.send(view, relkafka::DeliveryCallback()), UsageError);
+    CHECK(producer.counters().sent == 0);
+    CHECK(producer.counters().refused == 0);
+    CHECK(producer.in_flight() == 0);
+    CHECK(producer.close(5s).empty());
+}
+
+// A moved-from Producer used to be half closed: some calls threw, while
+// in_flight() said 0 and close() returned nothing.
+TEST_CASE("a moved-from Producer refuses every call but destruction and assignment") {
+    TestCluster cluster;
+    const auto topic = cluster.create_topic("moved-from", 1, 1);
+    Producer moved_from(cluster.producer_config());
+    Producer owner(std::move(moved_from));
+
+    const auto moved = Contains("on a moved-from Producer");
+    CHECK_THROWS_WITH(moved_from.send(text(topic, 0), [](Delivery&&) {}), moved);
+    CHECK_THROWS_WITH(moved_from.send(text(topic, 0)), moved);
+    CHECK_THROWS_WITH(moved_from.send_sync(text(topic, 0)), moved);
+    CHECK_THROWS_WITH(moved_from.flush(1s), moved);
+    CHECK_THROWS_WITH(moved_from.close(1s), moved);
+    CHECK_THROWS_WITH(moved_from.poll(1ms), moved);
+    CHECK_THROWS_WITH(moved_from.in_flight(), moved);
+    CHECK_THROWS_WITH(moved_from.counters(), moved);
+    CHECK_THROWS_WITH(moved_from.fatal_error(), moved);
+    CHECK_THROWS_WITH(moved_from.wait_connected(1s), moved);
+    // The two that cannot throw say there is nothing there.
+    CHECK(moved_from.closed());
+    CHECK(moved_from.native_handle() == nullptr);
+
+    // Assigned to, it is a producer again.
+    moved_from = Producer(cluster.producer_config());
+    CHECK_FALSE(moved_from.closed());
+    CHECK(moved_from.send_sync(text(topic, 1)).ok());
+    CHECK(owner.send_sync(text(topic, 2)).ok());
+    CHECK(moved_from.in_flight() == 0);
+    CHECK(moved_from.close(5s).empty());
+    CHECK(owner.close(5s).empty());
 }

@@ -65,7 +65,10 @@ struct ProducerCounters {
 /// thread of its own (with close_timeout, every undelivered message
 /// reported), and the event is logged at error: destroy it from elsewhere.
 ///
-/// A Producer can be moved, not copied. A moved-from Producer is closed.
+/// A Producer can be moved, not copied. A moved-from Producer may only be
+/// destroyed or assigned to: every other call throws UsageError
+/// ("... on a moved-from Producer"), except closed() (true) and
+/// native_handle() (nullptr), which cannot throw.
 class Producer {
 public:
     /// Validates the configuration and connects. Throws ConfigError naming
@@ -89,7 +92,8 @@ public:
 
     /// Sends; `on_delivery` is called exactly once with the outcome. If the
     /// message cannot even be queued (too large, queue full, fatal error) the
-    /// callback runs before send() returns, on the calling thread.
+    /// callback runs before send() returns, on the calling thread. An empty
+    /// `on_delivery` throws UsageError: the outcome would go nowhere.
     void send(Message message, DeliveryCallback on_delivery);
 
     /// The same three sends for bytes the caller keeps: librdkafka copies them
@@ -115,7 +119,7 @@ public:
     int poll(std::chrono::milliseconds timeout);
 
     /// Messages sent whose outcome has not been reported yet.
-    std::size_t in_flight() const noexcept;
+    std::size_t in_flight() const;
 
     /// One metadata round trip to the cluster, for a service to fail fast at
     /// start instead of through a delivery timeout. Returns no error once a

@@ -1,4 +1,5 @@
-// Producer: checks the handle, then forwards to Impl.
+// Producer: checks the handle (moved-from, empty callback), then forwards to
+// Impl.
 #include "relkafka/producer.hpp"
 
 #include <memory>
@@ -15,6 +16,14 @@ namespace {
 template <class ImplPtr>
 auto& open_impl(const ImplPtr& impl, const char* call) {
     return detail::impl_of(impl, "Producer", call);
+}
+
+void require_callback(const DeliveryCallback& on_delivery) {
+    if (!on_delivery) {
+        throw UsageError(
+            "send(): the delivery callback is empty, so the message's outcome would go nowhere: "
+            "pass a callable, or use send(message) for a DeliveryFuture");
+    }
 }
 
 }  // namespace
@@ -57,6 +66,7 @@ DeliveryFuture Producer::send(Message message) {
 
 void Producer::send(Message message, DeliveryCallback on_delivery) {
     auto& impl = open_impl(impl_, "send()");
+    require_callback(on_delivery);
     impl.send(detail::view_of(message), &message, std::move(on_delivery));
 }
 
@@ -70,6 +80,7 @@ DeliveryFuture Producer::send(const MessageView& message) {
 
 void Producer::send(const MessageView& message, DeliveryCallback on_delivery) {
     auto& impl = open_impl(impl_, "send()");
+    require_callback(on_delivery);
     impl.send(message, nullptr, std::move(on_delivery));
 }
 
@@ -78,7 +89,7 @@ Error Producer::flush(std::chrono::milliseconds timeout) {
 }
 
 std::vector<Delivery> Producer::close(std::chrono::milliseconds timeout) {
-    return impl_ ? impl_->close(timeout) : std::vector<Delivery>{};
+    return open_impl(impl_, "close()").close(timeout);
 }
 
 int Producer::poll(std::chrono::milliseconds timeout) {
@@ -89,7 +100,7 @@ Error Producer::wait_connected(std::chrono::milliseconds timeout) {
     return open_impl(impl_, "wait_connected()").wait_connected(timeout);
 }
 
-std::size_t Producer::in_flight() const noexcept { return impl_ ? impl_->in_flight() : 0; }
+std::size_t Producer::in_flight() const { return open_impl(impl_, "in_flight()").in_flight(); }
 
 ProducerCounters Producer::counters() const { return open_impl(impl_, "counters()").counters(); }
 

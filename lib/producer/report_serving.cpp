@@ -182,10 +182,8 @@ void Producer::Impl::finish(PendingSend& pending, Delivery& delivery) {
     }
     try {
         if (auto* callback = std::get_if<DeliveryCallback>(&pending.reply)) {
-            if (*callback) {
-                const detail::CallbackScope scope(this);
-                (*callback)(std::move(delivery));
-            }
+            const detail::CallbackScope scope(this);
+            (*callback)(std::move(delivery));
         } else {
             std::get<detail::DeliveryPromise>(pending.reply).complete(delivery);
         }

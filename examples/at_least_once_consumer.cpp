@@ -14,6 +14,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <relkafka/consumer.hpp>
 #include <relkafka/producer.hpp>
@@ -49,8 +50,9 @@ void fill_topic(const std::string& brokers, const std::string& topic, long count
         m.value = "order " + std::to_string(n);
         producer.send(std::move(m), [](relkafka::Delivery&&) {});
     }
-    producer.close(30s);
-    std::printf("filled %s with %ld orders\n", topic.c_str(), count);
+    const std::vector<relkafka::Delivery> undelivered = producer.close(30s);
+    std::printf("filled %s with %ld orders (%zu undelivered)\n", topic.c_str(),
+                count - static_cast<long>(undelivered.size()), undelivered.size());
 }
 
 }  // namespace

@@ -85,10 +85,10 @@ public:
     Producer& operator=(const Producer&) = delete;
 
     /// Sends and waits for the outcome (at most the delivery timeout).
-    Delivery send_sync(Message message);
+    [[nodiscard]] Delivery send_sync(Message message);
 
     /// Sends; the future becomes ready with the outcome.
-    DeliveryFuture send(Message message);
+    [[nodiscard]] DeliveryFuture send(Message message);
 
     /// Sends; `on_delivery` is called exactly once with the outcome. If the
     /// message cannot even be queued (too large, queue full, fatal error) the
@@ -99,20 +99,20 @@ public:
     /// The same three sends for bytes the caller keeps: librdkafka copies them
     /// before the call returns, and a failed message is handed back as an
     /// owning Message. No allocation of the caller's is needed per message.
-    Delivery send_sync(const MessageView& message);
-    DeliveryFuture send(const MessageView& message);
+    [[nodiscard]] Delivery send_sync(const MessageView& message);
+    [[nodiscard]] DeliveryFuture send(const MessageView& message);
     void send(const MessageView& message, DeliveryCallback on_delivery);
 
     /// Waits until every message sent so far has its outcome. Returns an
     /// Error with ErrorCode::TimedOut if some are still outstanding.
-    Error flush(std::chrono::milliseconds timeout);
+    [[nodiscard]] Error flush(std::chrono::milliseconds timeout);
 
     /// Flushes for up to `timeout`, then gives up what is still undelivered.
     /// Every message that failed during close is reported to its callback or
     /// future and also returned here (a copy), so a shutdown path can store
     /// or re-send them in one place. Further sends throw UsageError.
     /// Returns nothing when already closed.
-    std::vector<Delivery> close(std::chrono::milliseconds timeout);
+    [[nodiscard]] std::vector<Delivery> close(std::chrono::milliseconds timeout);
 
     /// Serves delivery callbacks for up to `timeout`; returns how many ran.
     /// Required with CallbackMode::ExplicitPoll, harmless otherwise.

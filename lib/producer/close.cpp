@@ -1,5 +1,6 @@
 // Closing a Producer: flush, give up what is left, hand it back, and destroy
 // the handle only once no other call is inside it.
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -30,9 +31,17 @@ std::vector<Delivery> Producer::Impl::close(milliseconds timeout) {
         room_.notify_all();
     }
 
+    // A send still queueing when close() started is flushed with the rest:
+    // calls inside are given the flush's time to leave first.
+    const Clock::time_point flush_deadline = Clock::now() + timeout;
+    while (gate_.busy() && Clock::now() < flush_deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     parked_.hold();  // for good: from here on nothing is parked
     parked_.reclaim();
-    rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count()));
+    const auto flush_left =
+        std::max(std::chrono::duration_cast<milliseconds>(flush_deadline - Clock::now()), milliseconds(0));
+    rd_kafka_flush(rk_.get(), static_cast<int>(flush_left.count()));
     if (in_flight() != 0) {
         rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     }

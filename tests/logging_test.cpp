@@ -162,7 +162,7 @@ TEST_CASE("librdkafka's log lines reach on_log with their level") {
     CHECK(logged);
     // "<instance>: <facility>: <librdkafka's text>"
     CHECK(lines.has(LogLevel::Error, "rdkafka#producer"));
-    producer.close(0ms);
+    CHECK(producer.close(0ms).empty());
 }
 
 TEST_CASE("a consumer's librdkafka log lines reach its on_log") {
@@ -206,7 +206,7 @@ TEST_CASE("without on_log, lines go to stderr as \"relkafka: <level>: <message>\
         {
             Producer producer(unreachable_producer());
             wait_until([&] { return capture.text().find("127.0.0.1:1") != std::string::npos; }, 30s);
-            producer.close(0ms);
+            CHECK(producer.close(0ms).empty());
         }
         capture.restore();
         const std::string text = capture.text();
@@ -222,7 +222,7 @@ TEST_CASE("a line whose on_log hook throws goes to stderr instead of being lost"
         config.on_log = [](LogLevel, std::string_view) { throw std::runtime_error("logger down"); };
         Producer producer(std::move(config));
         wait_until([&] { return capture.text().find("127.0.0.1:1") != std::string::npos; }, 30s);
-        producer.close(0ms);
+        CHECK(producer.close(0ms).empty());
     }
     capture.restore();
     const std::string text = capture.text();

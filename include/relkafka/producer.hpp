@@ -45,15 +45,32 @@ struct ProducerCounters {
 /// back whole. That includes messages still queued when the producer is
 /// closed or destroyed, and messages caught by a fatal error.
 ///
-/// Thread safety: send(), send_sync(), flush(), in_flight() and counters()
-/// may be called from any number of threads at once. close() and poll() may
-/// be called from any thread, but not concurrently with themselves.
+/// Thread safety: send(), send_sync(), flush(), in_flight(), counters(),
+/// fatal_error() and wait_connected() may be called from any number of
+/// threads at once, also while another thread closes the producer: a call
+/// that started before close() completes (close() waits for it before it
+/// destroys librdkafka's handle, and gives up its messages as it gives up
+/// the others); a call that arrives once close() has started throws
+/// UsageError, except counters(), in_flight() and fatal_error(), which keep
+/// answering. close() and poll() may be called from any thread, but not
+/// concurrently with themselves.
+///
 /// Callbacks (deliveries, on_error, on_statistics) run on the producer's own
 /// thread (CallbackMode::BackgroundThread, the default) or inside poll()
 /// (CallbackMode::ExplicitPoll); during close() they may also run on the
-/// closing thread. on_log may run on any thread, librdkafka's included.
+/// closing thread, and a delivery callback runs on the sending thread when
+/// send() cannot queue its message. on_log may run on any thread,
+/// librdkafka's included. Inside these callbacks send() may be called;
+/// close(), flush() and send_sync() throw UsageError, since they would wait
+/// for the callbacks, the running one included. A Producer destroyed inside
+/// one of its own callbacks is closed once that callback has returned, on a
+/// thread of its own (with close_timeout, every undelivered message
+/// reported), and the event is logged at error: destroy it from elsewhere.
 ///
-/// A Producer can be moved, not copied. A moved-from Producer is closed.
+/// A Producer can be moved, not copied. A moved-from Producer may only be
+/// destroyed or assigned to: every other call throws UsageError
+/// ("... on a moved-from Producer"), except closed() (true) and
+/// native_handle() (nullptr), which cannot throw.
 class Producer {
 public:
     /// Validates the configuration and connects. Throws ConfigError naming
@@ -70,40 +87,41 @@ public:
     Producer& operator=(const Producer&) = delete;
 
     /// Sends and waits for the outcome (at most the delivery timeout).
-    Delivery send_sync(Message message);
+    [[nodiscard]] Delivery send_sync(Message message);
 
     /// Sends; the future becomes ready with the outcome.
-    DeliveryFuture send(Message message);
+    [[nodiscard]] DeliveryFuture send(Message message);
 
     /// Sends; `on_delivery` is called exactly once with the outcome. If the
     /// message cannot even be queued (too large, queue full, fatal error) the
-    /// callback runs before send() returns, on the calling thread.
+    /// callback runs before send() returns, on the calling thread. An empty
+    /// `on_delivery` throws UsageError: the outcome would go nowhere.
     void send(Message message, DeliveryCallback on_delivery);
 
     /// The same three sends for bytes the caller keeps: librdkafka copies them
     /// before the call returns, and a failed message is handed back as an
     /// owning Message. No allocation of the caller's is needed per message.
-    Delivery send_sync(const MessageView& message);
-    DeliveryFuture send(const MessageView& message);
+    [[nodiscard]] Delivery send_sync(const MessageView& message);
+    [[nodiscard]] DeliveryFuture send(const MessageView& message);
     void send(const MessageView& message, DeliveryCallback on_delivery);
 
     /// Waits until every message sent so far has its outcome. Returns an
     /// Error with ErrorCode::TimedOut if some are still outstanding.
-    Error flush(std::chrono::milliseconds timeout);
+    [[nodiscard]] Error flush(std::chrono::milliseconds timeout);
 
     /// Flushes for up to `timeout`, then gives up what is still undelivered.
     /// Every message that failed during close is reported to its callback or
     /// future and also returned here (a copy), so a shutdown path can store
     /// or re-send them in one place. Further sends throw UsageError.
     /// Returns nothing when already closed.
-    std::vector<Delivery> close(std::chrono::milliseconds timeout);
+    [[nodiscard]] std::vector<Delivery> close(std::chrono::milliseconds timeout);
 
     /// Serves delivery callbacks for up to `timeout`; returns how many ran.
     /// Required with CallbackMode::ExplicitPoll, harmless otherwise.
     int poll(std::chrono::milliseconds timeout);
 
     /// Messages sent whose outcome has not been reported yet.
-    std::size_t in_flight() const noexcept;
+    std::size_t in_flight() const;
 
     /// One metadata round trip to the cluster, for a service to fail fast at
     /// start instead of through a delivery timeout. Returns no error once a
@@ -123,7 +141,8 @@ public:
     bool closed() const noexcept;
 
     /// The underlying librdkafka handle, for what the facade does not cover.
-    /// Owned by the Producer; do not destroy it or poll it.
+    /// Owned by the Producer; do not destroy it or poll it. Valid until
+    /// close() returns; nullptr after.
     rd_kafka_s* native_handle() const noexcept;
 
     class Impl;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <exception>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -15,7 +14,6 @@
 
 #include "detail/errors.hpp"
 #include "detail/handles.hpp"
-#include "detail/moved_from.hpp"
 #include "detail/kafka_conf.hpp"
 #include "detail/logging.hpp"
 #include "detail/parked_reports.hpp"
@@ -38,19 +36,6 @@ namespace {
 // How long send_sync() yields the CPU waiting for its outcome before it
 // sleeps, when the previous wait was no longer than this.
 constexpr std::chrono::microseconds sync_spin{200};
-
-// Counts a send() in progress, so that close() can wait for it to finish
-// queueing before it purges.
-class ActiveSend {
-public:
-    explicit ActiveSend(std::atomic<int>& count) noexcept : count_(count) { count_.fetch_add(1); }
-    ~ActiveSend() { count_.fetch_sub(1); }
-    ActiveSend(const ActiveSend&) = delete;
-    ActiveSend& operator=(const ActiveSend&) = delete;
-
-private:
-    std::atomic<int>& count_;
-};
 
 // How much finished delivery-report memory may wait for a sender to free it:
 // at most a quarter of the queue's room, and 16 MiB of keys and values.
@@ -175,8 +160,8 @@ void Producer::Impl::send(const MessageView& view, Message* owned,
 }
 
 void Producer::Impl::send(const MessageView& view, Message* owned, PendingPtr pending) {
-    ActiveSend active(active_sends_);
-    if (state_.load() != State::Open) {
+    const detail::GatePass pass(gate_, gate_.enter());
+    if (!pass) {
         throw UsageError("send() on a closed Producer: create a new Producer to send more messages");
     }
     pending->partition = view.partition;
@@ -260,19 +245,23 @@ DeliveryFuture Producer::Impl::send_future(const MessageView& view, Message* own
 }
 
 Delivery Producer::Impl::send_sync(const MessageView& view, Message* owned) {
-    if (poller_.joinable() && std::this_thread::get_id() == poller_.get_id()) {
-        throw UsageError(
-            "send_sync() called from a delivery callback would wait for itself: use send() "
-            "with a callback there");
-    }
-    DeliveryFuture outcome = send_future(view, owned);
-    const auto ready = [&] { return outcome.ready(); };
+    refuse_inside_callbacks("send_sync()");
     if (config_.callbacks == CallbackMode::ExplicitPoll) {
-        while (!ready()) {
+        // Polls the handle until the outcome is there: inside the gate.
+        const detail::GatePass pass(gate_, gate_.enter());
+        if (!pass) {
+            throw UsageError("send_sync() on a closed Producer: create a new Producer to send "
+                             "more messages");
+        }
+        DeliveryFuture outcome = send_future(view, owned);
+        while (!outcome.ready()) {
             rd_kafka_poll(rk_.get(), 50);
         }
         return outcome.get();
     }
+    // The wait needs no handle: close() completes every future.
+    DeliveryFuture outcome = send_future(view, owned);
+    const auto ready = [&] { return outcome.ready(); };
     // Sleeping until the callback thread sets the outcome adds a second
     // wake-up to librdkafka's. Outcomes that come back within microseconds
     // (linger.ms=0, a near broker) are cheaper to wait for awake; slower ones
@@ -287,60 +276,14 @@ Delivery Producer::Impl::send_sync(const MessageView& view, Message* owned) {
     return delivery;
 }
 
-void Producer::Impl::finish(PendingSend& pending, Delivery& delivery) {
-    if (delivery.error && collecting_.load()) {
-        std::lock_guard<std::mutex> lock(handed_back_mutex_);
-        handed_back_.push_back(delivery);
-        handed_back_count_.fetch_add(1, std::memory_order_relaxed);
+void Producer::Impl::refuse_inside_callbacks(const char* call) const {
+    if (serving_callbacks()) {
+        throw UsageError(fmt::format(
+            "{} called inside one of this Producer's callbacks would wait for the callbacks, "
+            "its own included (or destroy the handle librdkafka is running them from): use "
+            "send() with a callback there, and flush or close the Producer from another thread",
+            call));
     }
-    try {
-        if (auto* callback = std::get_if<DeliveryCallback>(&pending.reply)) {
-            if (*callback) {
-                (*callback)(std::move(delivery));
-            }
-        } else {
-            std::get<detail::DeliveryPromise>(pending.reply).complete(delivery);
-        }
-    } catch (...) {
-        // The message was reported (exactly once); the exception is not the
-        // producer's to act on, and must not end the service.
-        const std::string line =
-            detail::callback_threw(config_.on_log, "a delivery callback (send(message, callback))");
-        if (config_.on_error) {
-            try {
-                config_.on_error(Error(ErrorCode::Fail, line));
-            } catch (...) {
-                (void)detail::callback_threw(config_.on_log, "ProducerConfig::on_error");
-            }
-        }
-    }
-}
-
-void Producer::Impl::on_client_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
-    auto* self = static_cast<Impl*>(opaque);
-    const auto code = static_cast<rd_kafka_resp_err_t>(err);
-    Error error = code == RD_KAFKA_RESP_ERR__FATAL
-                      ? self->fatal_error_or(code, "producer")
-                      : Error(detail::to_code(code), detail::explain_client_error(reason),
-                              detail::is_retriable(detail::to_code(code)));
-    try {
-        self->config_.on_error(error);
-    } catch (...) {
-        (void)detail::callback_threw(self->config_.on_log, "ProducerConfig::on_error");
-    }
-}
-
-int Producer::Impl::on_statistics(rd_kafka_t*, char* json, std::size_t json_len, void* opaque) {
-    auto* self = static_cast<Impl*>(opaque);
-    detail::deliver_statistics(std::string_view(json, json_len), self->config_.on_statistics,
-                               self->config_.on_error, self->config_.on_log, "ProducerConfig");
-    return 0;  // librdkafka frees the JSON
-}
-
-void Producer::Impl::on_log(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
-    const auto* self = static_cast<const Impl*>(rd_kafka_opaque(rk));
-    detail::log_librdkafka(self != nullptr ? self->config_.on_log : LogCallback(), rk, level,
-                           facility, text);
 }
 
 Producer::Impl::Failure Producer::Impl::failure_of(const Error& error) noexcept {
@@ -376,9 +319,11 @@ ProducerCounters Producer::Impl::counters() const noexcept {
 }
 
 std::optional<Error> Producer::Impl::fatal_error() const {
-    if (!rk_) {
-        return std::nullopt;
-    }
+    const detail::GatePass pass(gate_, gate_.enter_to_read());
+    return pass ? fatal_error_of_handle() : final_fatal_;
+}
+
+std::optional<Error> Producer::Impl::fatal_error_of_handle() const {
     char reason[512];
     const rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(rk_.get(), reason, sizeof reason);
     if (fatal == RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -389,6 +334,11 @@ std::optional<Error> Producer::Impl::fatal_error() const {
                              "create a new Producer",
                              reason),
                  false, true);
+}
+
+rd_kafka_t* Producer::Impl::handle() const noexcept {
+    const detail::GatePass pass(gate_, gate_.enter_to_read());
+    return pass ? rk_.get() : nullptr;
 }
 
 // The fatal error if there is one (it is the real cause of `err`), or else
@@ -420,6 +370,11 @@ Error Producer::Impl::send_error(rd_kafka_resp_err_t err, const MessageView& mes
 }
 
 Error Producer::Impl::flush(milliseconds timeout) {
+    refuse_inside_callbacks("flush()");
+    const detail::GatePass pass(gate_, gate_.enter());
+    if (!pass) {
+        throw UsageError("flush() on a closed Producer");
+    }
     const rd_kafka_resp_err_t flushed =
         unparked([&] { return rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count())); });
     if (flushed != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -432,162 +387,19 @@ Error Producer::Impl::flush(milliseconds timeout) {
 }
 
 int Producer::Impl::poll(milliseconds timeout) {
+    const detail::GatePass pass(gate_, gate_.enter());
+    if (!pass) {
+        throw UsageError("poll() on a closed Producer");
+    }
     return rd_kafka_poll(rk_.get(), static_cast<int>(timeout.count()));
 }
 
-std::vector<Delivery> Producer::Impl::close(milliseconds timeout) {
-    State expected = State::Open;
-    if (!state_.compare_exchange_strong(expected, State::Closing)) {
-        return {};
-    }
-    if (poller_.joinable() && std::this_thread::get_id() == poller_.get_id()) {
-        state_.store(State::Open);
-        throw UsageError("close() called from a delivery callback would wait for itself: close "
-                         "the Producer from another thread");
-    }
-    collecting_.store(true);
-    {
-        // Wake senders blocked on a full queue: they fail their message.
-        std::lock_guard<std::mutex> lock(room_mutex_);
-        room_.notify_all();
-    }
-    while (active_sends_.load() != 0) {
-        std::this_thread::yield();
-    }
-
-    parked_.hold();  // for good: from here on nothing is parked
-    parked_.reclaim();
-    rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count()));
-    if (in_flight() != 0) {
-        rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    }
-    stop_polling_.store(true);
-    if (poller_.joinable()) {
-        rd_kafka_yield(rk_.get());
-        poller_.join();
-    }
-    // Purged messages are reported at once; the bound only guards against a
-    // librdkafka that never reports them.
-    const auto drain_deadline = Clock::now() + std::chrono::seconds(10);
-    while (in_flight() != 0 && Clock::now() < drain_deadline) {
-        rd_kafka_poll(rk_.get(), 10);
-    }
-    if (in_flight() != 0 && config_.on_error) {
-        config_.on_error(Error(ErrorCode::Fail,
-                               fmt::format("close: librdkafka reported no outcome for {} messages "
-                                           "after purging them",
-                                           in_flight())));
-    }
-    parked_.reclaim();
-    events_.reset();
-    rk_.reset();
-    state_.store(State::Closed);
-    collecting_.store(false);
-    std::lock_guard<std::mutex> lock(handed_back_mutex_);
-    return std::move(handed_back_);
-}
-
-// ---- Producer: checks the handle, then forwards to Impl ----
-
-namespace {
-
-template <class ImplPtr>
-auto& open_impl(const ImplPtr& impl, const char* call) {
-    return detail::impl_of(impl, "Producer", call);
-}
-
-}  // namespace
-
-Producer::Producer(ProducerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
-
-Producer::Producer(ProducerConfig config, std::vector<std::pair<std::string, std::string>> extra)
-    : impl_(std::make_unique<Impl>(std::move(config), std::move(extra))) {}
-
-Producer::~Producer() {
-    if (impl_) {
-        try {
-            impl_->close(impl_->config().close_timeout);
-        } catch (...) {
-            // close() throws only when called from a callback; the destructor
-            // must not, and the handle is released by Impl's destructor.
-        }
-    }
-}
-
-Producer::Producer(Producer&&) noexcept = default;
-
-Producer& Producer::operator=(Producer&& other) noexcept {
-    if (this != &other) {
-        Producer old(std::move(*this));
-        impl_ = std::move(other.impl_);
-    }
-    return *this;
-}
-
-Delivery Producer::send_sync(Message message) {
-    return open_impl(impl_, "send_sync()").send_sync(detail::view_of(message), &message);
-}
-
-DeliveryFuture Producer::send(Message message) {
-    return open_impl(impl_, "send()").send_future(detail::view_of(message), &message);
-}
-
-void Producer::send(Message message, DeliveryCallback on_delivery) {
-    auto& impl = open_impl(impl_, "send()");
-    impl.send(detail::view_of(message), &message, std::move(on_delivery));
-}
-
-Delivery Producer::send_sync(const MessageView& message) {
-    return open_impl(impl_, "send_sync()").send_sync(message, nullptr);
-}
-
-DeliveryFuture Producer::send(const MessageView& message) {
-    return open_impl(impl_, "send()").send_future(message, nullptr);
-}
-
-void Producer::send(const MessageView& message, DeliveryCallback on_delivery) {
-    auto& impl = open_impl(impl_, "send()");
-    impl.send(message, nullptr, std::move(on_delivery));
-}
-
-Error Producer::flush(std::chrono::milliseconds timeout) {
-    auto& impl = open_impl(impl_, "flush()");
-    if (impl.closed()) {
-        throw UsageError("flush() on a closed Producer");
-    }
-    return impl.flush(timeout);
-}
-
-std::vector<Delivery> Producer::close(std::chrono::milliseconds timeout) {
-    return impl_ ? impl_->close(timeout) : std::vector<Delivery>{};
-}
-
-int Producer::poll(std::chrono::milliseconds timeout) {
-    auto& impl = open_impl(impl_, "poll()");
-    if (impl.closed()) {
-        throw UsageError("poll() on a closed Producer");
-    }
-    return impl.poll(timeout);
-}
-
-Error Producer::wait_connected(std::chrono::milliseconds timeout) {
-    auto& impl = open_impl(impl_, "wait_connected()");
-    if (impl.closed()) {
+Error Producer::Impl::wait_connected(milliseconds timeout) {
+    const detail::GatePass pass(gate_, gate_.enter());
+    if (!pass) {
         throw UsageError("wait_connected() on a closed Producer");
     }
-    return detail::wait_connected(impl.handle(), timeout, impl.bootstrap_servers());
+    return detail::wait_connected(rk_.get(), timeout, config_.bootstrap_servers);
 }
-
-std::size_t Producer::in_flight() const noexcept { return impl_ ? impl_->in_flight() : 0; }
-
-ProducerCounters Producer::counters() const { return open_impl(impl_, "counters()").counters(); }
-
-std::optional<Error> Producer::fatal_error() const {
-    return open_impl(impl_, "fatal_error()").fatal_error();
-}
-
-bool Producer::closed() const noexcept { return !impl_ || impl_->closed(); }
-
-rd_kafka_s* Producer::native_handle() const noexcept { return impl_ ? impl_->handle() : nullptr; }
 
 }  // namespace relkafka

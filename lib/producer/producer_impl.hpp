@@ -20,15 +20,17 @@
 #include "detail/handles.hpp"
 #include "detail/kafka_conf.hpp"
 #include "detail/parked_reports.hpp"
+#include "producer/callback_scope.hpp"
 #include "producer/delivery_state.hpp"
+#include "producer/handle_gate.hpp"
 #include "producer/slab_pool.hpp"
 #include "relkafka/producer.hpp"
 
 namespace relkafka {
 
-// What stands behind a Producer. Sending, flushing and closing are in
-// producer.cpp; the callback thread and delivery reports in
-// report_serving.cpp.
+// What stands behind a Producer. Sending and flushing are in producer.cpp,
+// closing in close.cpp, the callback thread, delivery reports and the other
+// callbacks in report_serving.cpp.
 class Producer::Impl {
     using Clock = std::chrono::steady_clock;
     using milliseconds = std::chrono::milliseconds;
@@ -69,13 +71,22 @@ public:
     Error flush(milliseconds timeout);
     std::vector<Delivery> close(milliseconds timeout);
     int poll(milliseconds timeout);
+    Error wait_connected(milliseconds timeout);
+
+    // For a Producer destroyed inside one of its own callbacks: the close
+    // cannot happen under the callback, so it happens on a thread of its
+    // own, which then destroys the Impl.
+    static void close_later(std::unique_ptr<Impl> self) noexcept;
+    // Whether the current thread is inside this producer's callbacks (see
+    // CallbackScope).
+    bool serving_callbacks() const noexcept { return detail::CallbackScope::inside(this); }
 
     std::size_t in_flight() const noexcept { return queued_.load() - completed_.load(); }
     ProducerCounters counters() const noexcept;
     std::optional<Error> fatal_error() const;
     bool closed() const noexcept { return state_.load() != State::Open; }
-    rd_kafka_t* handle() const noexcept { return rk_.get(); }
-    const std::string& bootstrap_servers() const noexcept { return config_.bootstrap_servers; }
+    // The handle while it exists, else nullptr; for native_handle().
+    rd_kafka_t* handle() const noexcept;
     const ProducerConfig& config() const noexcept { return config_; }
 
     // Runs `wait`, a librdkafka call that waits for its message count to
@@ -112,6 +123,13 @@ private:
     enum Failure { TimedOut, Purged, Fatal, OtherFailure, FailureKinds };
     static Failure failure_of(const Error& error) noexcept;
 
+    // Throws UsageError when `call` is made inside this producer's callbacks.
+    void refuse_inside_callbacks(const char* call) const;
+    // Serves reports and purges until every call still inside the gate has
+    // left and every message has its outcome (the latter within a bound).
+    void drain_before_destroy(rd_kafka_queue_t* main_queue);
+    std::optional<Error> fatal_error_of_handle() const;
+
     void send(const MessageView& view, Message* owned, PendingPtr pending);
     rd_kafka_resp_err_t produce(const MessageView& message, const char* topic,
                                 PendingSend& pending);
@@ -133,7 +151,12 @@ private:
     std::size_t max_message_bytes_ = 0;
 
     std::atomic<State> state_{State::Open};
-    std::atomic<int> active_sends_{0};
+    // Every call that uses rk_ passes it; close() waits for them to leave
+    // before destroying rk_.
+    mutable detail::HandleGate gate_;
+    // The fatal error, if any, as of the handle's destruction; written
+    // before the gate is retired.
+    std::optional<Error> final_fatal_;
     // Written by senders and by the callback thread: kept on separate lines.
     alignas(64) std::atomic<std::size_t> queued_{0};
     alignas(64) std::atomic<std::size_t> completed_{0};

@@ -4,11 +4,17 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
 
 #include <librdkafka/rdkafka.h>
 
+#include "detail/errors.hpp"
+#include "detail/logging.hpp"
 #include "detail/records.hpp"
+#include "producer/callback_scope.hpp"
 #include "observability/statistics.hpp"
 
 namespace relkafka {
@@ -33,6 +39,7 @@ Persistence to_persistence(rd_kafka_msg_status_t status) {
 }  // namespace
 
 void Producer::Impl::poll_loop() {
+    const detail::CallbackScope scope(this);
     if (!events_) {
         while (!stop_polling_.load()) {
             rd_kafka_poll(rk_.get(), 100);
@@ -165,6 +172,63 @@ void Producer::Impl::report(const rd_kafka_message_t* m, std::string_view topic,
     if (failed) {
         failures_[failure].fetch_add(1, std::memory_order_relaxed);
     }
+}
+
+void Producer::Impl::finish(PendingSend& pending, Delivery& delivery) {
+    if (delivery.error && collecting_.load()) {
+        std::lock_guard<std::mutex> lock(handed_back_mutex_);
+        handed_back_.push_back(delivery);
+        handed_back_count_.fetch_add(1, std::memory_order_relaxed);
+    }
+    try {
+        if (auto* callback = std::get_if<DeliveryCallback>(&pending.reply)) {
+            const detail::CallbackScope scope(this);
+            (*callback)(std::move(delivery));
+        } else {
+            std::get<detail::DeliveryPromise>(pending.reply).complete(delivery);
+        }
+    } catch (...) {
+        // The message was reported (exactly once); the exception is not the
+        // producer's to act on, and must not end the service.
+        const std::string line =
+            detail::callback_threw(config_.on_log, "a delivery callback (send(message, callback))");
+        if (config_.on_error) {
+            try {
+                config_.on_error(Error(ErrorCode::Fail, line));
+            } catch (...) {
+                (void)detail::callback_threw(config_.on_log, "ProducerConfig::on_error");
+            }
+        }
+    }
+}
+
+void Producer::Impl::on_client_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    const detail::CallbackScope scope(self);
+    const auto code = static_cast<rd_kafka_resp_err_t>(err);
+    Error error = code == RD_KAFKA_RESP_ERR__FATAL
+                      ? self->fatal_error_or(code, "producer")
+                      : Error(detail::to_code(code), detail::explain_client_error(reason),
+                              detail::is_retriable(detail::to_code(code)));
+    try {
+        self->config_.on_error(error);
+    } catch (...) {
+        (void)detail::callback_threw(self->config_.on_log, "ProducerConfig::on_error");
+    }
+}
+
+int Producer::Impl::on_statistics(rd_kafka_t*, char* json, std::size_t json_len, void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    const detail::CallbackScope scope(self);
+    detail::deliver_statistics(std::string_view(json, json_len), self->config_.on_statistics,
+                               self->config_.on_error, self->config_.on_log, "ProducerConfig");
+    return 0;  // librdkafka frees the JSON
+}
+
+void Producer::Impl::on_log(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
+    const auto* self = static_cast<const Impl*>(rd_kafka_opaque(rk));
+    detail::log_librdkafka(self != nullptr ? self->config_.on_log : LogCallback(), rk, level,
+                           facility, text);
 }
 
 }  // namespace relkafka

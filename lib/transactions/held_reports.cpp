@@ -10,10 +10,13 @@ namespace relkafka::detail {
 void HeldReports::open() {
     std::lock_guard<std::mutex> lock(mutex_);
     open_ = true;
-    std::vector<std::unique_ptr<HeldSend>> waiting;
-    for (auto& orphan : orphans_) {
-        if (!orphan->answer) {
-            waiting.push_back(std::move(orphan));
+    std::vector<std::deque<HeldSend>> waiting;
+    for (auto& sends : orphans_) {
+        for (const HeldSend& send : sends) {
+            if (!send.answer.came) {
+                waiting.push_back(std::move(sends));  // moving a deque keeps its elements in place
+                break;
+            }
         }
     }
     orphans_.swap(waiting);
@@ -37,10 +40,15 @@ std::size_t HeldReports::size() const {
 void HeldReports::answer(HeldSend& send, Delivery&& delivery) noexcept {
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        // The producer's copy of a failed message is not needed: the held
-        // one is handed back. Moving a Delivery does not allocate.
-        delivery.message = Message();
-        send.answer.emplace(std::move(delivery));
+        HeldSend::Answer& a = send.answer;
+        a.came = true;
+        a.partition = delivery.partition;
+        a.offset = delivery.offset;
+        a.timestamp = delivery.timestamp;
+        a.persistence = delivery.persistence;
+        if (delivery.error) {
+            a.error = std::move(delivery.error);
+        }
         --unanswered_;
     }
     answered_.notify_all();
@@ -65,18 +73,19 @@ bool HeldReports::wait_answered(std::chrono::steady_clock::time_point deadline,
 }
 
 void HeldReports::report_all(TxnEnd end, const Error& why) noexcept {
-    std::vector<std::unique_ptr<HeldSend>> ended;
+    std::deque<HeldSend> ended;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         ended.swap(sends_);
     }
-    for (const auto& send : ended) {
-        report(*send, end, why);
+    for (HeldSend& send : ended) {
+        report(send, end, why);
     }
     std::lock_guard<std::mutex> lock(mutex_);
-    for (auto& send : ended) {
-        if (!send->answer) {
-            orphans_.push_back(std::move(send));
+    for (const HeldSend& send : ended) {
+        if (!send.answer.came) {
+            orphans_.push_back(std::move(ended));
+            return;
         }
     }
 }
@@ -115,10 +124,16 @@ void HeldReports::report(HeldSend& send, TxnEnd end, const Error& why) noexcept 
         Delivery delivery;
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            if (send.answer) {
-                delivery = std::move(*send.answer);
+            const HeldSend::Answer& a = send.answer;
+            if (a.came) {
+                delivery.partition = a.partition;
+                delivery.offset = a.offset;
+                delivery.timestamp = a.timestamp;
+                delivery.persistence = a.persistence;
+                delivery.error = a.error;
             }
         }
+        delivery.topic = send.message.topic;
         const bool written = end == TxnEnd::Committed && delivery.ok() && delivery.offset >= 0;
         if (!written) {
             // A message that failed on its own keeps its error, whatever the
@@ -132,9 +147,6 @@ void HeldReports::report(HeldSend& send, TxnEnd end, const Error& why) noexcept 
                                            : Persistence::NotPersisted;
             }
             delivery.offset = -1;
-            if (delivery.topic.empty()) {
-                delivery.topic = send.message.topic;
-            }
             if (delivery.partition < 0 && send.message.partition) {
                 delivery.partition = *send.message.partition;
             }

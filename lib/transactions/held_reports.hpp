@@ -3,6 +3,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -29,12 +31,21 @@ struct HeldSend {
         : message(std::move(m)), reply(std::in_place_type<DeliveryPromise>, std::move(promise)),
           reports(&owner) {}
 
+    // The underlying producer's report: its fields, not the Delivery, so
+    // that the producer keeps reusing its Delivery's buffers.
+    struct Answer {
+        bool came = false;
+        std::int32_t partition = -1;
+        std::int64_t offset = -1;
+        std::optional<Timestamp> timestamp;
+        Persistence persistence = Persistence::NotPersisted;
+        Error error;
+    };
+
     Message message;
     std::variant<DeliveryCallback, DeliveryPromise> reply;
     HeldReports* reports;
-    // The underlying producer's report, once it came. Written under the
-    // owner's lock.
-    std::optional<Delivery> answer;
+    Answer answer;  // written under the owner's lock
 };
 
 // How a transaction ended, for the reports of its messages.
@@ -62,17 +73,17 @@ public:
         if (!open_) {
             return nullptr;
         }
-        sends_.push_back(std::make_unique<HeldSend>(std::move(message), std::move(reply), *this));
+        sends_.emplace_back(std::move(message), std::move(reply), *this);
         ++unanswered_;
-        return sends_.back().get();
+        return &sends_.back();
     }
 
     // Reports `message` failed with `error` at once, on this thread.
     template <class Reply>
     void refuse(Message&& message, Reply&& reply, Error error) noexcept {
         HeldSend send(std::move(message), std::move(reply), *this);
-        send.answer.emplace();
-        send.answer->error = std::move(error);
+        send.answer.came = true;
+        send.answer.error = std::move(error);
         report(send, TxnEnd::Aborted, Error());
     }
 
@@ -97,8 +108,9 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable answered_;
     bool open_ = false;
-    std::vector<std::unique_ptr<HeldSend>> sends_;
-    std::vector<std::unique_ptr<HeldSend>> orphans_;  // reported, not yet answered
+    std::deque<HeldSend> sends_;  // a deque: a held send never moves
+    // Transactions reported with sends not yet answered.
+    std::vector<std::deque<HeldSend>> orphans_;
     std::size_t unanswered_ = 0;
 };
 

@@ -78,8 +78,9 @@ void HeldReports::report_all(TxnEnd end, const Error& why) noexcept {
         std::lock_guard<std::mutex> lock(mutex_);
         ended.swap(sends_);
     }
+    Delivery reused;  // its buffers serve the next report, unless a callback took them
     for (HeldSend& send : ended) {
-        report(send, end, why);
+        report(send, end, why, reused);
     }
     std::lock_guard<std::mutex> lock(mutex_);
     for (const HeldSend& send : ended) {
@@ -119,21 +120,19 @@ Error ending_error(TxnEnd end, const Error& why) {
 
 }  // namespace
 
-void HeldReports::report(HeldSend& send, TxnEnd end, const Error& why) noexcept {
+void HeldReports::report(HeldSend& send, TxnEnd end, const Error& why, Delivery& delivery) noexcept {
     try {
-        Delivery delivery;
         {
             std::lock_guard<std::mutex> lock(mutex_);
             const HeldSend::Answer& a = send.answer;
-            if (a.came) {
-                delivery.partition = a.partition;
-                delivery.offset = a.offset;
-                delivery.timestamp = a.timestamp;
-                delivery.persistence = a.persistence;
-                delivery.error = a.error;
-            }
+            delivery.partition = a.partition;
+            delivery.offset = a.offset;
+            delivery.timestamp = a.timestamp;
+            delivery.persistence = a.persistence;
+            delivery.error = a.error ? a.error : Error();
         }
-        delivery.topic = send.message.topic;
+        delivery.topic.assign(send.message.topic);
+        delivery.message = Message();  // no allocation: a moved-in empty Message
         const bool written = end == TxnEnd::Committed && delivery.ok() && delivery.offset >= 0;
         if (!written) {
             // A message that failed on its own keeps its error, whatever the

@@ -84,7 +84,8 @@ public:
         HeldSend send(std::move(message), std::move(reply), *this);
         send.answer.came = true;
         send.answer.error = std::move(error);
-        report(send, TxnEnd::Aborted, Error());
+        Delivery delivery;
+        report(send, TxnEnd::Aborted, Error(), delivery);
     }
 
     // The underlying producer's report for `send`. Never throws.
@@ -102,7 +103,8 @@ public:
     std::size_t size() const;
 
 private:
-    void report(HeldSend& send, TxnEnd end, const Error& why) noexcept;
+    // Reports `send` through `delivery`, whose fields are all set first.
+    void report(HeldSend& send, TxnEnd end, const Error& why, Delivery& delivery) noexcept;
 
     const ProducerConfig& config_;
     mutable std::mutex mutex_;

@@ -4,7 +4,8 @@
 #   tests/run.sh                       # build/ , plain build
 #   RELKAFKA_SANITIZE=ON tests/run.sh  # build-sanitize/ , ASan + UBSan
 #   RELKAFKA_SANITIZE=thread tests/run.sh   # build-tsan/ , ThreadSanitizer (tests/tsan/README.md)
-#   RELKAFKA_TESTS='^(error|stats): ' tests/run.sh   # only the tests matching a regex (ctest -R)
+#   RELKAFKA_TESTS='^(error|stats):' tests/run.sh   # only the tests matching a regex (ctest -R)
+#   RELKAFKA_TESTS_EXCLUDE='^consumer' tests/run.sh   # all but those matching a regex (ctest -E)
 #   RELKAFKA_TEST_BROKERS=host:9092 tests/run.sh   # integration tests on a real cluster
 set -euo pipefail
 
@@ -32,4 +33,5 @@ elif [ "$sanitize" = thread ]; then
 fi
 
 cd "$build"
-ctest -j2 --output-on-failure --timeout 300 ${RELKAFKA_TESTS:+-R "$RELKAFKA_TESTS"}
+ctest -j2 --output-on-failure --timeout 300 ${RELKAFKA_TESTS:+-R "$RELKAFKA_TESTS"} \
+  ${RELKAFKA_TESTS_EXCLUDE:+-E "$RELKAFKA_TESTS_EXCLUDE"}

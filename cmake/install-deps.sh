@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages relkafka builds with, only those that are missing.
 # Called by examples/demo.sh and tests/run.sh; safe to run again.
+#
+#   cmake/install-deps.sh          # what the library, tests and examples need
+#   cmake/install-deps.sh --fuzz   # and clang with libFuzzer (tests/fuzz/run.sh)
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config librdkafka-dev libfmt-dev catch2 nlohmann-json3-dev libsqlite3-dev)
+case "${1:-}" in
+  "") ;;
+  --fuzz) packages+=(clang libclang-rt-14-dev) ;;  # bookworm's clang is 14; libFuzzer is in libclang-rt
+  *) echo "usage: $0 [--fuzz]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,15 +1,19 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <string>
+#include <thread>
 
 #include "relkafka/producer.hpp"
 #include "relkafka/testing/mock_cluster.hpp"
+#include "relkafka/testing/stream_audit.hpp"
 
 using namespace std::chrono_literals;
 using relkafka::ErrorCode;
 using relkafka::testing::ApiKey;
 using relkafka::testing::MockCluster;
+using relkafka::testing::StreamAudit;
 
 namespace {
 
@@ -95,4 +99,25 @@ TEST_CASE("MockCluster takes brokers down and up") {
 
     cluster.broker_up(1);
     CHECK(producer.send_sync(to_partition_0("outage", "after")).ok());
+}
+
+// The report thread must be done with the audit once the wait has seen its
+// report. Under ThreadSanitizer a notification sent after the lock is released
+// shows as a race with the destruction of the condition variable.
+TEST_CASE("StreamAudit can be destroyed as soon as a wait for its reports returns") {
+    for (int i = 0; i < 20; ++i) {
+        auto audit = std::make_unique<StreamAudit>("audited");
+        StreamAudit* const reported_to = audit.get();
+        std::thread reporter([reported_to, i] {
+            relkafka::Delivery delivery;
+            delivery.topic = "audited";
+            delivery.partition = 0;
+            delivery.offset = i;
+            reported_to->record(0, delivery);
+        });
+        const bool reported = audit->wait_for_reports(1, 10s);
+        audit.reset();
+        reporter.join();
+        REQUIRE(reported);
+    }
 }

@@ -54,18 +54,19 @@ DeliveryCallback StreamAudit::on_delivery(std::int64_t n) {
 }
 
 void StreamAudit::record(std::int64_t n, const Delivery& delivery) {
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        Report& report = reports_[n];
-        ++report.count;
-        report.ok = delivery.ok();
-        report.partition = delivery.partition;
-        report.offset = delivery.offset;
-        ++report_count_;
-        if (!delivery.ok()) {
-            failures_.push_back(delivery);
-        }
+    std::lock_guard<std::mutex> lock(mutex_);
+    Report& report = reports_[n];
+    ++report.count;
+    report.ok = delivery.ok();
+    report.partition = delivery.partition;
+    report.offset = delivery.offset;
+    ++report_count_;
+    if (!delivery.ok()) {
+        failures_.push_back(delivery);
     }
+    // Under the lock: a waiter that sees this report may destroy the audit as
+    // soon as it has the lock back, so the condition variable must not be
+    // touched after the unlock.
     reported_.notify_all();
 }
 

@@ -63,7 +63,9 @@ public:
     void record(std::int64_t n, const Delivery& delivery);
 
     std::size_t reports() const;
-    /// Waits until `count` reports have arrived or `timeout` passes.
+    /// Waits until `count` reports have arrived or `timeout` passes. Once it
+    /// has returned true, the threads that delivered those reports are done
+    /// with the audit: it may be destroyed if no other report is on its way.
     bool wait_for_reports(std::size_t count, std::chrono::milliseconds timeout) const;
     /// Records that a consumer's handler processed; counts repeats.
     void record_processed(const Record& record);

@@ -13,8 +13,10 @@
 // transaction; N = the pipeline's median input records per second.
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +30,9 @@
 #include "relkafka/transactional_producer.hpp"
 
 namespace relkafka::bench {
+
+RunResult pipeline_run(std::size_t records);
+
 namespace {
 
 constexpr std::size_t value_size = 100;
@@ -132,6 +137,8 @@ RunResult facade_run(std::size_t messages, std::size_t per_txn) {
     return timed.finish(messages, value_size);
 }
 
+}  // namespace
+
 // Input records per second through the pipeline, from its first transform
 // call to the commit of the last output (the ~3 s group join excluded).
 RunResult pipeline_run(std::size_t records) {
@@ -143,7 +150,10 @@ RunResult pipeline_run(std::size_t records) {
         MessageView view;
         view.topic = cluster.topic();
         view.value = payload;
+        // Spread evenly: the mock keeps about 5 MB per partition and drops
+        // the oldest records beyond that.
         for (std::size_t i = 0; i < records; ++i) {
+            view.partition = static_cast<std::int32_t>(i % BenchCluster::partitions);
             filler.send(view, [](Delivery&&) {});
         }
         if (filler.flush(std::chrono::seconds(120))) {
@@ -155,6 +165,9 @@ RunResult pipeline_run(std::size_t records) {
     config.consumer.group_id = "bench-pipeline";
     config.consumer.topics = {cluster.topic()};
     config.consumer.overrides = with_mock_overrides({});
+    if (const char* debug = std::getenv("TXN_BENCH_DEBUG")) {
+        config.consumer.overrides["debug"] = debug;
+    }
     config.producer.producer = facade_config(cluster.bootstrap_servers());
     config.producer.transactional_id = "bench-pipeline";
     std::atomic<std::size_t> committed{0};
@@ -166,6 +179,20 @@ RunResult pipeline_run(std::size_t records) {
     };
     ExactlyOncePipeline pipeline(config);
     std::optional<Timed> timed;
+    std::atomic<bool> done{false};
+    std::thread watchdog([&] {
+        // A run that stalls says where it stands, then ends as failed.
+        for (int s = 0; s < 120 && !done; ++s) {
+            std::this_thread::sleep_for(std::chrono::seconds(1));
+        }
+        if (!done) {
+            const PipelineCounters c = pipeline.counters();
+            std::fprintf(stderr, "pipeline stalled: %zu records, %zu committed of %zu outputs, %zu transactions\n",
+                         c.records, committed.load(), records, c.committed);
+            stop = true;
+            pipeline.wakeup();
+        }
+    });
     const Error e = pipeline.run(
         [&](const Record& in, std::vector<Message>& o) {
             if (!timed) {
@@ -177,11 +204,19 @@ RunResult pipeline_run(std::size_t records) {
             o.push_back(std::move(m));
         },
         stop);
+    done = true;
+    watchdog.join();
+    if (committed < records) {
+        return failed_run("pipeline: " + std::to_string(committed.load()) + " of " +
+                          std::to_string(records) + " outputs committed");
+    }
     if (e || !timed) {
         return failed_run("pipeline: " + e.to_string());
     }
     return timed->finish(records, value_size);
 }
+
+namespace {
 
 double median_of(const std::vector<RunResult>& runs) {
     std::vector<double> rates;
@@ -258,8 +293,14 @@ int main(int argc, char** argv) {
     if (argc == 2 && std::strcmp(argv[1], "--quick") == 0) {
         return relkafka::bench::run(relkafka::bench::quick_plan, "quick");
     }
+    if (argc == 3 && std::strcmp(argv[1], "--pipeline") == 0) {
+        // One pipeline run in this process, for a profiler or a debugger.
+        const auto result = relkafka::bench::pipeline_run(std::strtoul(argv[2], nullptr, 10));
+        std::printf("%s %.0f records/s\n", result.ok ? "ok" : result.error, result.msgs_per_s);
+        return result.ok ? 0 : 1;
+    }
     if (argc != 1) {
-        std::fprintf(stderr, "usage: txn_bench [--quick]\n");
+        std::fprintf(stderr, "usage: txn_bench [--quick] | --pipeline RECORDS\n");
         return 2;
     }
     return relkafka::bench::run(relkafka::bench::full_plan, "full");

@@ -54,7 +54,7 @@ public:
         // The consumer's close revokes its partitions: nothing is to be
         // committed then, what is open is aborted here.
         commit_through([] {});
-        if (!batch_.empty()) {
+        if (producer_ && !batch_.empty()) {
             try {
                 (void)producer_->abort(config_.transaction_call_timeout);
             } catch (...) {

@@ -79,8 +79,11 @@ struct [[nodiscard]] TxnResult {
 /// ErrorCode::TransactionAborted and handed back whole, so that it can be sent
 /// again in the next transaction. The reports of a transaction run on the
 /// thread that calls commit() or abort(), after the broker answered and
-/// before that call returns. A message that could not even be queued (a bad
-/// topic, or sent outside a transaction) is reported at once, failed.
+/// before that call returns. A message sent outside a transaction is reported
+/// at once, failed (ErrorCode::State). One the producer could not queue (a bad
+/// topic name, a full queue) keeps its own error and is reported with the
+/// others when the transaction ends; the transaction may still commit
+/// without it.
 ///
 /// There is no send_sync(): a send's outcome is known only when its
 /// transaction ends, so waiting for it on the thread that must end the

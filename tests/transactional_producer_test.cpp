@@ -557,3 +557,25 @@ TEST_CASE("a second producer with the same transactional id fences the first") {
     const auto seen = read_committed(cluster, topic, 0, 5s);
     CHECK(seen.empty());
 }
+
+TEST_CASE("a message the producer refuses keeps its own error and the transaction still commits") {
+    TestCluster cluster;
+    const std::string topic = cluster.create_topic("txn-refused", 2, cluster.replication_factor());
+    TransactionalProducer producer(txn_config(cluster, cluster.group("txn-refused")));
+    require_ok(producer.init(30s));
+    require_ok(producer.begin());
+    Reports reports;
+    send_range(producer, reports, topic, 0, 5);
+    send_range(producer, reports, "bad topic!", 5, 6);
+    CHECK(reports.count() == 0);  // held with the others
+    require_ok(producer.commit(30s));
+    REQUIRE(reports.count() == 6);
+    for (const Delivery& d : reports.all()) {
+        if (d.message.topic == "bad topic!") {
+            CHECK(d.error.code() == ErrorCode::InvalidArg);
+            CHECK(d.message.value == "5");
+        } else {
+            CHECK(d.ok());
+        }
+    }
+}

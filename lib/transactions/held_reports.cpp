@@ -27,11 +27,6 @@ void HeldReports::seal() {
     open_ = false;
 }
 
-bool HeldReports::is_open() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return open_;
-}
-
 std::size_t HeldReports::size() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return sends_.size();
@@ -51,7 +46,6 @@ void HeldReports::answer(HeldSend& send, Delivery&& delivery) noexcept {
         }
         --unanswered_;
     }
-    answered_.notify_all();
 }
 
 bool HeldReports::wait_answered(std::chrono::steady_clock::time_point deadline,
@@ -61,13 +55,9 @@ bool HeldReports::wait_answered(std::chrono::steady_clock::time_point deadline,
         if (std::chrono::steady_clock::now() >= deadline) {
             return false;
         }
-        if (poll) {
-            lock.unlock();
-            poll();
-            lock.lock();
-        } else {
-            answered_.wait_until(lock, deadline);
-        }
+        lock.unlock();
+        poll();  // the answers come from inside it
+        lock.lock();
     }
     return true;
 }

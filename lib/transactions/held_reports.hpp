@@ -1,7 +1,6 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -63,7 +62,6 @@ public:
     void open();
     // Closes it to sends; what is held stays held.
     void seal();
-    bool is_open() const;
 
     // Holds `message` for the open transaction. Returns nullptr, leaving
     // `message` and `reply` as they were, when no transaction is open.
@@ -91,8 +89,9 @@ public:
     // The underlying producer's report for `send`. Never throws.
     void answer(HeldSend& send, Delivery&& delivery) noexcept;
 
-    // Waits until every send has its answer, serving `poll` (if set) instead
-    // of sleeping. Returns whether they all had one by `deadline`.
+    // Serves `poll`, which runs the producer's callbacks (it takes its reports
+    // inline), until every send has its answer. Returns whether they all had
+    // one by `deadline`.
     bool wait_answered(std::chrono::steady_clock::time_point deadline,
                        const std::function<void()>& poll);
 
@@ -108,7 +107,6 @@ private:
 
     const ProducerConfig& config_;
     mutable std::mutex mutex_;
-    std::condition_variable answered_;
     bool open_ = false;
     std::deque<HeldSend> sends_;  // a deque: a held send never moves
     // Transactions reported with sends not yet answered.
